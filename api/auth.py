@@ -1,0 +1,131 @@
+"""Turning a request's credentials into a Viewer, or a 401 that says what is wrong.
+
+People send `Authorization: Bearer <JWT>` (HS256 with the configured secret, or RS256/ES256
+keys from a JWKS); partner systems send `X-Api-Key`. No credentials means anonymous.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from starlette.requests import Request
+
+from api.database import Database
+from api.settings import Settings
+from services.accounts import service as accounts
+from services.viewer import ANONYMOUS, Viewer
+
+ASYMMETRIC_ALGORITHMS = ["RS256", "ES256"]
+REQUIRED_CLAIMS = ["exp", "sub", "aud", "iss"]
+
+
+class AuthenticationError(Exception):
+    """The credentials were present but not acceptable; the message says why."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class TokenVerifier:
+    """Checks signature, algorithm, expiry, issuer and audience of bearer tokens."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._jwks = jwt.PyJWKClient(settings.jwks_url) if settings.jwks_url else None
+
+    async def subject(self, token: str) -> str:
+        key: Any
+        if self._jwks is not None:
+            key, algorithms = await self._signing_key(token), ASYMMETRIC_ALGORITHMS
+        else:
+            key, algorithms = self._settings.signing_secret, ["HS256"]
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=algorithms,
+                audience=self._settings.jwt_audience,
+                issuer=self._settings.jwt_issuer,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError as e:
+            raise AuthenticationError("the token has expired") from e
+        except jwt.InvalidAudienceError as e:
+            raise AuthenticationError(
+                f"the token is not meant for this API (audience must be "
+                f"'{self._settings.jwt_audience}')"
+            ) from e
+        except jwt.InvalidIssuerError as e:
+            raise AuthenticationError(
+                f"the token was not issued by '{self._settings.jwt_issuer}'"
+            ) from e
+        except jwt.InvalidAlgorithmError as e:
+            raise AuthenticationError(
+                f"the token's algorithm is not accepted (use {', '.join(algorithms)})"
+            ) from e
+        except jwt.InvalidSignatureError as e:
+            raise AuthenticationError("the token's signature is invalid") from e
+        except jwt.MissingRequiredClaimError as e:
+            raise AuthenticationError(f"the token has no '{e.claim}' claim") from e
+        except jwt.InvalidTokenError as e:
+            raise AuthenticationError(f"the token is malformed: {e}") from e
+        return str(claims["sub"])
+
+    async def _signing_key(self, token: str) -> Any:
+        assert self._jwks is not None
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError as e:
+            raise AuthenticationError(f"the token is malformed: {e}") from e
+        if header.get("alg") not in ASYMMETRIC_ALGORITHMS:
+            raise AuthenticationError(
+                f"the token's algorithm is not accepted (use {', '.join(ASYMMETRIC_ALGORITHMS)})"
+            )
+        try:
+            # PyJWKClient fetches over blocking HTTP (and caches): keep it off the event loop.
+            signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
+        except jwt.PyJWKClientError as e:
+            raise AuthenticationError(f"the token's signing key is unknown: {e}") from e
+        return signing_key.key
+
+
+def issue_token(settings: Settings, subject: str, *, ttl: timedelta | None = None) -> str:
+    """A locally signed HS256 token, for development and the `tablero token` command."""
+    now = datetime.now(UTC)
+    claims = {
+        "sub": subject,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "exp": now + (ttl or timedelta(minutes=settings.token_ttl_minutes)),
+    }
+    return jwt.encode(claims, settings.signing_secret, algorithm="HS256")
+
+
+async def authenticate(request: Request, verifier: TokenVerifier, database: Database) -> Viewer:
+    """The request's viewer; raises AuthenticationError for unacceptable credentials."""
+    authorization = request.headers.get("authorization")
+    api_key = request.headers.get("x-api-key")
+    if authorization and api_key:
+        raise AuthenticationError("send either a bearer token or an API key, not both")
+    if api_key is not None:
+        async with database.unit_of_work(ANONYMOUS) as session:
+            viewer = await accounts.viewer_for_api_key(session=session, secret=api_key.strip())
+        if viewer is None:
+            raise AuthenticationError("the API key is unknown or revoked")
+        return viewer
+    if authorization is None:
+        return ANONYMOUS
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("the Authorization header must be 'Bearer <token>'")
+    subject = await verifier.subject(token.strip())
+    async with database.unit_of_work(ANONYMOUS) as session:
+        viewer = await accounts.viewer_for_subject(session=session, subject=subject)
+    if viewer is None:
+        raise AuthenticationError("the token's subject is not a Tablero account")
+    return viewer

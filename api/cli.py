@@ -1,0 +1,255 @@
+"""The `tablero` command: serve, migrate, seed, token, schema.
+
+With no TABLERO_DATABASE_URL every command uses the embedded PostgreSQL under
+TABLERO_DATA_DIR; it stops when the last command using it exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+
+from api.settings import Settings, SettingsError
+from services.viewer import ANONYMOUS
+
+app = typer.Typer(
+    help="Tablero: the shared measurement system of a collaborative.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+seed_app = typer.Typer(help="Load data into the database.", no_args_is_help=True)
+app.add_typer(seed_app, name="seed")
+
+
+class CommandError(Exception):
+    """A problem the person running the command can fix; printed without a traceback."""
+
+
+@dataclass(frozen=True)
+class DatabaseUrls:
+    api: str
+    owner: str
+    embedded: Any = None  # keeps the embedded server alive while the command runs
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        settings = Settings()
+    except (ValidationError, SettingsError) as e:
+        raise CommandError(f"invalid configuration: {e}") from e
+    return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+
+
+def database_urls(settings: Settings) -> DatabaseUrls:
+    if settings.uses_embedded_database:
+        from api import embedded
+
+        try:
+            db = embedded.start(settings.data_dir)
+        except Exception as e:
+            raise CommandError(
+                f"could not start the embedded PostgreSQL in {settings.data_dir}: {e}"
+            ) from e
+        return DatabaseUrls(api=db.api_url, owner=db.owner_url, embedded=db)
+    assert settings.database_url is not None
+    return DatabaseUrls(api=settings.database_url, owner=settings.owner_database_url or settings.database_url)
+
+
+def describe(url: str) -> str:
+    """A database URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable URL>"
+
+
+async def check_reachable(url: str) -> None:
+    from api.database import Database
+
+    database = Database.connect(url, pool_size=1)
+    try:
+        async with database.connection() as conn:
+            await conn.exec_driver_sql("SELECT 1")
+    except Exception as e:
+        raise CommandError(f"cannot connect to the database at {describe(url)}: {e}") from e
+    finally:
+        await database.dispose()
+
+
+async def check_migrated(url: str) -> None:
+    from api.database import Database
+    from api.migrate import current_revision, head_revision
+
+    database = Database.connect(url, pool_size=1)
+    try:
+        async with database.connection() as conn:
+            revision = await current_revision(conn)
+    finally:
+        await database.dispose()
+    if revision != head_revision():
+        raise CommandError(
+            f"the database at {describe(url)} is not migrated "
+            f"(at {revision or 'no revision'}, expected {head_revision()}): run `tablero migrate`"
+        )
+
+
+def run_migrations(urls: DatabaseUrls) -> None:
+    from api.migrate import upgrade
+
+    asyncio.run(check_reachable(urls.owner))
+    try:
+        upgrade(urls.owner)
+    except Exception as e:
+        raise CommandError(
+            f"migrating {describe(urls.owner)} failed: {e}\n"
+            "Migrations need the owner role: set TABLERO_OWNER_DATABASE_URL."
+        ) from e
+
+
+async def seed_demo_into(owner_url: str, *, only_if_empty: bool) -> bool:
+    from sqlmodel import select
+
+    from api.database import Database
+    from seeds.demo import seed_demo
+    from services.collaboratives.models import Collaborative
+
+    database = Database.connect(owner_url, pool_size=1)
+    try:
+        async with database.unit_of_work(viewer=ANONYMOUS) as session:
+            if only_if_empty and (await session.exec(select(Collaborative))).first():
+                return False
+            return await seed_demo(session)
+    finally:
+        await database.dispose()
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise CommandError(
+                    f"port {port} on {host} is already in use: stop the other server "
+                    "or set TABLERO_PORT"
+                ) from e
+            raise CommandError(f"cannot listen on {host}:{port}: {e.strerror}") from e
+
+
+def _fail(error: CommandError) -> typer.Exit:
+    typer.secho(f"tablero: {error}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=1)
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Interface to listen on (TABLERO_HOST)."),
+    port: int | None = typer.Option(None, help="Port to listen on (TABLERO_PORT)."),
+    migrate: bool = typer.Option(True, help="Apply migrations before serving."),
+) -> None:
+    """Migrate, seed the demo into an empty database, and serve the API."""
+    import uvicorn
+
+    from api.app import create_app
+
+    try:
+        settings = load_settings(host=host, port=port)
+        ensure_port_free(settings.host, settings.port)
+        urls = database_urls(settings)
+        if migrate:
+            run_migrations(urls)
+        else:
+            asyncio.run(check_migrated(urls.api))
+        if settings.demo_seed and asyncio.run(seed_demo_into(urls.owner, only_if_empty=True)):
+            typer.echo("Seeded the demo collaborative 'riverside'.")
+        asyncio.run(check_reachable(urls.api))
+    except CommandError as e:
+        raise _fail(e) from e
+    app_settings = settings.model_copy(update={"database_url": urls.api})
+    typer.echo(f"Tablero on http://{settings.host}:{settings.port}/graphql")
+    uvicorn.run(
+        create_app(app_settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.value,
+        lifespan="on",
+    )
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Apply the database migrations (as the owner role)."""
+    try:
+        run_migrations(database_urls(load_settings()))
+    except CommandError as e:
+        raise _fail(e) from e
+    typer.echo("Database is at the latest revision.")
+
+
+@seed_app.command("demo")
+def seed_demo_command() -> None:
+    """Load the demo collaborative 'riverside' (no-op if it is there)."""
+    try:
+        urls = database_urls(load_settings())
+        asyncio.run(check_migrated(urls.owner))
+        created = asyncio.run(seed_demo_into(urls.owner, only_if_empty=False))
+    except CommandError as e:
+        raise _fail(e) from e
+    typer.echo("Seeded the demo collaborative 'riverside'." if created else "The demo is already there.")
+
+
+@app.command()
+def token(
+    email: str = typer.Option(..., help="Email of an existing account."),
+    minutes: int | None = typer.Option(None, help="Lifetime (default TABLERO_TOKEN_TTL_MINUTES)."),
+) -> None:
+    """Print a bearer token for an existing account, for local use."""
+    from datetime import timedelta
+
+    from api.auth import issue_token
+
+    try:
+        settings = load_settings()
+        if settings.jwt_secret is None and settings.jwks_url is not None:
+            raise CommandError("tokens come from your identity provider when TABLERO_JWKS_URL is set")
+        urls = database_urls(settings)
+        asyncio.run(check_migrated(urls.owner))
+        subject = asyncio.run(_subject_of(urls.owner, email))
+    except CommandError as e:
+        raise _fail(e) from e
+    ttl = timedelta(minutes=minutes) if minutes else None
+    typer.echo(issue_token(settings, subject, ttl=ttl))
+
+
+async def _subject_of(owner_url: str, email: str) -> str:
+    from api.database import Database
+    from services.accounts.service import find_account_by_email
+
+    database = Database.connect(owner_url, pool_size=1)
+    try:
+        async with database.unit_of_work(viewer=ANONYMOUS) as session:
+            account = await find_account_by_email(session=session, email=email)
+    finally:
+        await database.dispose()
+    if account is None:
+        raise CommandError(f"no account with email {email}")
+    return account.subject
+
+
+@app.command()
+def schema() -> None:
+    """Print the GraphQL schema (SDL)."""
+    from schema.root import build_schema
+
+    typer.echo(build_schema().as_str())
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,99 @@
+"""Configuration from the environment (prefix ``TABLERO_``), validated once at start-up.
+
+Building a Settings has no side effects: no engine, no server, no file is touched here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+import platformdirs
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "tablero-dev-secret-change-me-0123456789abcdef"
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    PROD = "prod"
+
+
+class LogLevel(StrEnum):
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class SettingsError(ValueError):
+    """A configuration that Tablero refuses to start with."""
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("tablero"))
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Field names map to ``TABLERO_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="TABLERO_", extra="ignore")
+
+    environment: Environment = Environment.DEV
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: LogLevel = LogLevel.INFO
+
+    # The API connects as a role that is not superuser, owner nor BYPASSRLS.
+    database_url: str | None = None
+    # Migrations and seeds connect as the owner role. Defaults to database_url.
+    owner_database_url: str | None = None
+    # Optional role assumed per transaction (SET LOCAL ROLE) when the login role is only
+    # a member of the API role, as with identity-managed logins on hosted PostgreSQL.
+    database_role: str | None = None
+    database_pool_size: int = Field(default=10, ge=1)
+    data_dir: Path = Field(default_factory=default_data_dir)
+
+    jwt_secret: SecretStr | None = None
+    jwks_url: str | None = None
+    jwt_issuer: str = "tablero"
+    jwt_audience: str = "tablero-api"
+    token_ttl_minutes: int = Field(default=8 * 60, ge=1)
+
+    graphiql: bool = True
+    max_page_size: int = Field(default=100, ge=1)
+    demo_seed: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> Self:
+        if self.environment is Environment.PROD:
+            missing = []
+            if self.jwt_secret is None and self.jwks_url is None:
+                missing.append("TABLERO_JWT_SECRET or TABLERO_JWKS_URL")
+            if self.jwt_secret is not None and (
+                self.jwt_secret.get_secret_value() == DEV_JWT_SECRET
+                or len(self.jwt_secret.get_secret_value()) < 32
+            ):
+                missing.append("a TABLERO_JWT_SECRET of at least 32 characters, not the dev one")
+            if self.database_url is None:
+                missing.append("TABLERO_DATABASE_URL")
+            if missing:
+                raise SettingsError(
+                    "refusing to start in prod without " + ", ".join(missing)
+                )
+        return self
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def signing_secret(self) -> str:
+        """The HS256 secret: the configured one, or the well-known dev secret in dev."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        if self.environment is Environment.DEV:
+            return DEV_JWT_SECRET
+        raise SettingsError("no TABLERO_JWT_SECRET configured")

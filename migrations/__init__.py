@@ -1,0 +1,1 @@
+"""Alembic migrations: tables, roles, grants and row-level-security policies."""

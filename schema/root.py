@@ -1,0 +1,86 @@
+"""The Query and Mutation roots, and the schema with its extensions."""
+
+from __future__ import annotations
+
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.types import ExecutionContext, Info
+
+from api.context import Context
+from schema.collaboratives.types import Collaborative
+from schema.partners import mutations as partner_mutations
+from schema.partners.types import Partner
+from schema.relay import Node, resolve_nodes
+from schema.viewer import Viewer, resolve_viewer
+from services.collaboratives import service as collaboratives
+from services.errors import DomainError, ErrorCode
+
+logger = logging.getLogger("tablero.graphql")
+
+MAX_NODES = 100
+
+
+@strawberry.type
+class Query:
+    viewer: Viewer = strawberry.field(resolver=resolve_viewer)
+
+    @strawberry.field(description="Any object by its global id; null when unknown or not visible.")
+    async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
+        return (await resolve_nodes(info, [id]))[0]
+
+    @strawberry.field(description=f"Objects by global id, in order (at most {MAX_NODES}).")
+    async def nodes(self, info: Info[Context, None], ids: list[strawberry.ID]) -> list[Node | None]:
+        if len(ids) > MAX_NODES:
+            raise DomainError.single(("ids",), ErrorCode.OUT_OF_RANGE, f"at most {MAX_NODES} ids")
+        return await resolve_nodes(info, ids)
+
+    @strawberry.field(description="A collaborative by its slug.")
+    async def collaborative(self, info: Info[Context, None], slug: str) -> Collaborative | None:
+        found = await collaboratives.get_by_slug(session=info.context.session, slug=slug)
+        return Collaborative.from_model(found) if found else None
+
+
+@strawberry.type
+class Mutation:
+    create_partner = strawberry.mutation(
+        resolver=partner_mutations.create_partner,
+        description="Bring a partner into a collaborative (backbone staff).",
+    )
+    update_partner = strawberry.mutation(
+        resolver=partner_mutations.update_partner,
+        description="Change a partner's profile (its stewards; the backbone except visibility).",
+    )
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    """Mask errors raised by bugs; keep syntax, validation and domain errors readable."""
+    original = error.original_error
+    return original is not None and not isinstance(original, DomainError | GraphQLError)
+
+
+class TableroSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        context = execution_context.context if execution_context else None
+        request_id = getattr(context, "request_id", "-")
+        for error in errors:
+            if _is_unexpected(error):
+                logger.error("request %s failed", request_id, exc_info=error.original_error)
+
+
+def build_schema() -> strawberry.Schema:
+    return TableroSchema(
+        query=Query,
+        mutation=Mutation,
+        types=[Partner, Collaborative],
+        extensions=[
+            ParserCache(maxsize=256),
+            ValidationCache(maxsize=256),
+            QueryDepthLimiter(max_depth=12),
+            MaskErrors(should_mask_error=_is_unexpected, error_message="Unexpected error."),
+        ],
+    )

@@ -1,0 +1,1 @@
+"""Data to start from: the demo collaborative (deterministic)."""

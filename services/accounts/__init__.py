@@ -1,0 +1,1 @@
+"""People, their memberships in collaboratives, and partner systems' API keys."""

@@ -1,0 +1,69 @@
+"""Account, membership and API key tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKeyConstraint, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from services.metadata import created_at_field, enum_type
+from services.viewer import Role
+
+
+class Account(SQLModel, table=True):
+    """A person. `subject` is the identity provider's stable id for them (`sub` claim)."""
+
+    __tablename__ = "account"
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    subject: str = Field(max_length=255, unique=True)
+    email: str = Field(max_length=320, unique=True)
+    display_name: str = Field(max_length=200)
+    created_at: datetime | None = created_at_field()
+
+
+class Membership(SQLModel, table=True):
+    """A role of an account in one collaborative, on behalf of one partner for partner roles."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["collaborative_id", "partner_id"], ["partner.collaborative_id", "partner.id"]
+        ),
+        UniqueConstraint(
+            "collaborative_id", "account_id", "role", "partner_id", postgresql_nulls_not_distinct=True
+        ),
+        CheckConstraint(
+            "(role IN ('resident', 'admin')) = (partner_id IS NULL)",
+            name="partner_iff_partner_role",
+        ),
+    )
+
+    collaborative_id: UUID = Field(foreign_key="collaborative.id", primary_key=True)
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    account_id: UUID = Field(foreign_key="account.id", index=True)
+    role: Role = Field(sa_type=enum_type(Role, "membership_role"))
+    partner_id: UUID | None = None
+    created_at: datetime | None = created_at_field()
+
+
+class ApiKey(SQLModel, table=True):
+    """A partner system's credential. Only a hash is stored; the key is shown once."""
+
+    __tablename__ = "api_key"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["collaborative_id", "partner_id"], ["partner.collaborative_id", "partner.id"]
+        ),
+    )
+
+    collaborative_id: UUID = Field(foreign_key="collaborative.id", primary_key=True)
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    partner_id: UUID
+    name: str = Field(max_length=200)
+    prefix: str = Field(max_length=16)
+    key_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime | None = created_at_field()
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

@@ -1,0 +1,92 @@
+"""Who a request is: identities from a token subject or an API key, and local tokens' subjects.
+
+The lookups run through SECURITY DEFINER functions because, before we know the viewer,
+row-level security rightly shows nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.accounts.models import Account, ApiKey
+from services.viewer import Grant, Role, Viewer
+
+API_KEY_PREFIX = "tbk_"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedApiKey:
+    """A new key: `secret` is shown once and never stored."""
+
+    record: ApiKey
+    secret: str
+
+
+def hash_api_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def viewer_for_subject(*, session: AsyncSession, subject: str) -> Viewer | None:
+    """The viewer of a token's subject, or None when no account has that subject."""
+    rows = (
+        await session.execute(
+            text("SELECT * FROM tablero_identity_for_subject(:subject)"), {"subject": subject}
+        )
+    ).all()
+    if not rows:
+        return None
+    grants = tuple(
+        Grant(collaborative_id=r.collaborative_id, role=Role(r.role), partner_id=r.partner_id)
+        for r in rows
+        if r.collaborative_id is not None
+    )
+    return Viewer(account_id=rows[0].account_id, grants=grants)
+
+
+async def viewer_for_api_key(*, session: AsyncSession, secret: str) -> Viewer | None:
+    """A partner system acts as staff of its partner; None for an unknown or revoked key."""
+    row = (
+        await session.execute(
+            text("SELECT * FROM tablero_identity_for_api_key(:key_hash)"),
+            {"key_hash": hash_api_key(secret)},
+        )
+    ).first()
+    if row is None:
+        return None
+    grant = Grant(
+        collaborative_id=row.collaborative_id, role=Role.PARTNER_STAFF, partner_id=row.partner_id
+    )
+    return Viewer(api_key_id=row.api_key_id, grants=(grant,))
+
+
+async def find_account_by_email(*, session: AsyncSession, email: str) -> Account | None:
+    """For the owner's command line (`tablero token`); the API role cannot see other accounts."""
+    result = await session.exec(select(Account).where(Account.email == email.strip().lower()))
+    return result.first()
+
+
+def issue_api_key(*, collaborative_id: UUID, partner_id: UUID, name: str) -> IssuedApiKey:
+    """Make a key for a partner's system; the caller stores `record`."""
+    secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    record = ApiKey(
+        collaborative_id=collaborative_id,
+        partner_id=partner_id,
+        name=name,
+        prefix=secret[: len(API_KEY_PREFIX) + 6],
+        key_hash=hash_api_key(secret),
+    )
+    return IssuedApiKey(record=record, secret=secret)
+
+
+async def own_account(*, session: AsyncSession, viewer: Viewer) -> Account | None:
+    """The viewer's own account (the only one row-level security lets the API read)."""
+    if viewer.account_id is None:
+        return None
+    return await session.get(Account, viewer.account_id)

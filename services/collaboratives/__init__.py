@@ -1,0 +1,1 @@
+"""The collaborative: the tenant. Nothing crosses its boundary except public data."""

@@ -1,0 +1,39 @@
+"""The collaborative table: slug, languages and the suppression settings of its aggregates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlmodel import Field, SQLModel
+
+from services.metadata import created_at_field
+
+
+class CollaborativeBase(SQLModel):
+    slug: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    description: str = ""
+    languages: list[str] = Field(
+        default_factory=lambda: ["en", "es"],
+        sa_type=ARRAY(String(16)),
+        sa_column_kwargs={"nullable": False, "server_default": "{en,es}"},
+    )
+    default_language: str = Field(default="en", max_length=16)
+    # Suppression of published aggregates (see DESIGN.md, "Who sees what").
+    min_partners: int = Field(default=3, ge=1)
+    min_cell: int = Field(default=11, ge=1)
+    max_dominance_share: float = Field(default=0.8, gt=0, le=1)
+
+
+class Collaborative(CollaborativeBase, table=True):
+    __tablename__ = "collaborative"
+    __table_args__ = (
+        CheckConstraint("default_language = ANY(languages)", name="default_language_listed"),
+        CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]*$'", name="slug_format"),
+    )
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    created_at: datetime | None = created_at_field()

@@ -1,0 +1,93 @@
+"""Keyset pagination with opaque cursors, for every connection of the API.
+
+A cursor encodes the sort key of the last row seen, so pages stay stable while rows are
+added, and no OFFSET scan grows with the page number.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.errors import DomainError, ErrorCode
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+
+
+def _encode(values: list[Any]) -> str:
+    plain = [str(v) if isinstance(v, UUID | datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode()
+
+
+def _decode(cursor: str, keys: tuple[InstrumentedAttribute, ...]) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(values, list) or len(values) != len(keys):
+            raise ValueError
+        converted = []
+        for key, value in zip(keys, values, strict=True):
+            python_type = key.type.python_type
+            if python_type is UUID:
+                converted.append(UUID(value))
+            elif python_type is datetime:
+                converted.append(datetime.fromisoformat(value))
+            else:
+                converted.append(python_type(value))
+        return converted
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as e:
+        raise DomainError.single(
+            ("after",), ErrorCode.INVALID, "is not a cursor from this connection"
+        ) from e
+
+
+def check_first(first: int, max_page_size: int) -> None:
+    if not 0 <= first <= max_page_size:
+        raise DomainError.single(
+            ("first",), ErrorCode.OUT_OF_RANGE, f"must be between 0 and {max_page_size}"
+        )
+
+
+async def paginate(
+    session: AsyncSession,
+    statement: Select,
+    *,
+    keys: tuple[InstrumentedAttribute, ...],
+    first: int,
+    after: str | None,
+    max_page_size: int,
+) -> Page[Any]:
+    """One page of `statement`'s rows in ascending order of `keys` (unique together)."""
+    check_first(first, max_page_size)
+    if after is not None:
+        statement = statement.where(tuple_(*keys) > tuple_(*_decode(after, keys)))
+    rows = (await session.exec(statement.order_by(*keys).limit(first + 1))).all()  # type: ignore[call-overload]
+    items = list(rows[:first])
+    cursors = [_encode([getattr(item, key.key) for key in keys]) for item in items]
+    return Page(
+        items=items,
+        cursors=cursors,
+        has_next_page=len(rows) > first,
+        has_previous_page=after is not None,
+    )
+
+
+async def count(session: AsyncSession, statement: Select) -> int:
+    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
+    return int(total or 0)

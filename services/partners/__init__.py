@@ -1,0 +1,1 @@
+"""Partners: the organizations and resident groups of a collaborative, and their profiles."""

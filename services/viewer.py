@@ -1,0 +1,76 @@
+"""Who is asking: a person's memberships, a partner system's API key, or nobody.
+
+A Viewer is built once per request by the API layer from authenticated facts only and is
+immutable; services/policy.py turns it into predicates and row-level-security settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import UUID
+
+
+class Role(StrEnum):
+    RESIDENT = "resident"
+    PARTNER_STAFF = "partner_staff"
+    PARTNER_STEWARD = "partner_steward"
+    BACKBONE = "backbone"
+    FUNDER = "funder"
+    ADMIN = "admin"
+
+
+# Members see `collaborative` rows. Funders, as funders, do not; admins see no private data.
+MEMBER_ROLES = frozenset({Role.RESIDENT, Role.PARTNER_STAFF, Role.PARTNER_STEWARD, Role.BACKBONE})
+# Roles held on behalf of one partner: the person acts for (and owns the rows of) it.
+PARTNER_ROLES = frozenset({Role.PARTNER_STAFF, Role.PARTNER_STEWARD, Role.BACKBONE, Role.FUNDER})
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """One membership: a role in a collaborative, on behalf of a partner for partner roles."""
+
+    collaborative_id: UUID
+    role: Role
+    partner_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    account_id: UUID | None = None
+    grants: tuple[Grant, ...] = ()
+    api_key_id: UUID | None = None
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.account_id is None and self.api_key_id is None
+
+    @property
+    def member_of(self) -> frozenset[UUID]:
+        """Collaboratives whose `collaborative`-visibility rows this viewer reads."""
+        return frozenset(g.collaborative_id for g in self.grants if g.role in MEMBER_ROLES)
+
+    @property
+    def partner_ids(self) -> frozenset[UUID]:
+        """Partners this viewer acts for: their private rows are the viewer's own."""
+        return frozenset(
+            g.partner_id for g in self.grants if g.role in PARTNER_ROLES and g.partner_id
+        )
+
+    @property
+    def steward_of(self) -> frozenset[UUID]:
+        """Partners whose measures and people this viewer manages."""
+        return frozenset(
+            g.partner_id for g in self.grants if g.role is Role.PARTNER_STEWARD and g.partner_id
+        )
+
+    @property
+    def backbone_of(self) -> frozenset[UUID]:
+        """Collaboratives this viewer convenes as backbone staff."""
+        return frozenset(g.collaborative_id for g in self.grants if g.role is Role.BACKBONE)
+
+    def roles_in(self, collaborative_id: UUID) -> frozenset[Role]:
+        return frozenset(g.role for g in self.grants if g.collaborative_id == collaborative_id)
+
+
+ANONYMOUS = Viewer()
