@@ -78,9 +78,9 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         types=[Partner, Collaborative],
         extensions=[
-            ParserCache(maxsize=256),
-            ValidationCache(maxsize=256),
-            QueryDepthLimiter(max_depth=12),
-            MaskErrors(should_mask_error=_is_unexpected, error_message="Unexpected error."),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            lambda: QueryDepthLimiter(max_depth=12),
+            lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Unexpected error."),
         ],
     )

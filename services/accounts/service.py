@@ -36,8 +36,8 @@ def hash_api_key(secret: str) -> str:
 async def viewer_for_subject(*, session: AsyncSession, subject: str) -> Viewer | None:
     """The viewer of a token's subject, or None when no account has that subject."""
     rows = (
-        await session.execute(
-            text("SELECT * FROM tablero_identity_for_subject(:subject)"), {"subject": subject}
+        await session.exec(
+            text("SELECT * FROM tablero_identity_for_subject(:subject)").bindparams(subject=subject)
         )
     ).all()
     if not rows:
@@ -53,9 +53,10 @@ async def viewer_for_subject(*, session: AsyncSession, subject: str) -> Viewer |
 async def viewer_for_api_key(*, session: AsyncSession, secret: str) -> Viewer | None:
     """A partner system acts as staff of its partner; None for an unknown or revoked key."""
     row = (
-        await session.execute(
-            text("SELECT * FROM tablero_identity_for_api_key(:key_hash)"),
-            {"key_hash": hash_api_key(secret)},
+        await session.exec(
+            text("SELECT * FROM tablero_identity_for_api_key(:key_hash)").bindparams(
+                key_hash=hash_api_key(secret)
+            )
         )
     ).first()
     if row is None:

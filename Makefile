@@ -1,0 +1,52 @@
+# Everything a person runs. `make run` and `make test` work on a machine with only
+# Python 3.11+, make and a C compiler.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint format schema migrate seed bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed-runtime
+
+## Serve on http://127.0.0.1:8000/graphql (embedded PostgreSQL unless TABLERO_DATABASE_URL).
+run: $(VENV)/.installed-runtime
+	$(BIN)/tablero serve
+
+## Lint, check the committed schema and migrations, and run the whole suite.
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Rewrite schema.graphql from the code (a test fails when they differ).
+schema: $(VENV)/.installed-runtime
+	$(BIN)/tablero schema > schema.graphql
+
+migrate: $(VENV)/.installed-runtime
+	$(BIN)/tablero migrate
+
+seed: $(VENV)/.installed-runtime
+	$(BIN)/tablero seed demo
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
