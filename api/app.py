@@ -23,7 +23,9 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         if settings.database_url is None:
             raise ValueError("create_app needs a database or settings.database_url")
         database = Database.connect(
-            settings.database_url, role=settings.database_role, pool_size=settings.database_pool_size
+            settings.database_url,
+            role=settings.database_role,
+            pool_size=settings.database_pool_size,
         )
     owns_database = database
     logging.getLogger("tablero").setLevel(settings.log_level.upper())

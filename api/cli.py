@@ -59,7 +59,9 @@ def database_urls(settings: Settings) -> DatabaseUrls:
             ) from e
         return DatabaseUrls(api=db.api_url, owner=db.owner_url, embedded=db)
     assert settings.database_url is not None
-    return DatabaseUrls(api=settings.database_url, owner=settings.owner_database_url or settings.database_url)
+    return DatabaseUrls(
+        api=settings.database_url, owner=settings.owner_database_url or settings.database_url
+    )
 
 
 def describe(url: str) -> str:
@@ -202,7 +204,9 @@ def seed_demo_command() -> None:
         created = asyncio.run(seed_demo_into(urls.owner, only_if_empty=False))
     except CommandError as e:
         raise _fail(e) from e
-    typer.echo("Seeded the demo collaborative 'riverside'." if created else "The demo is already there.")
+    typer.echo(
+        "Seeded the demo collaborative 'riverside'." if created else "The demo is already there."
+    )
 
 
 @app.command()
@@ -218,7 +222,9 @@ def token(
     try:
         settings = load_settings()
         if settings.jwt_secret is None and settings.jwks_url is not None:
-            raise CommandError("tokens come from your identity provider when TABLERO_JWKS_URL is set")
+            raise CommandError(
+                "tokens come from your identity provider when TABLERO_JWKS_URL is set"
+            )
         urls = database_urls(settings)
         asyncio.run(check_migrated(urls.owner))
         subject = asyncio.run(_subject_of(urls.owner, email))

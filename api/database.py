@@ -15,7 +15,12 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -45,7 +50,9 @@ class ViewerSession(Session):
 
 
 @event.listens_for(ViewerSession, "after_begin")
-def _declare_viewer(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+def _declare_viewer(
+    session: Session, transaction: SessionTransaction, connection: Connection
+) -> None:
     role = session.info.get("role")
     if role:
         quoted = connection.dialect.identifier_preparer.quote(role)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from cross_web import HTTPException  # what strawberry's views raise for bad HTTP requests
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from cross_web import HTTPException  # what strawberry's views raise for bad HTTP requests
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
@@ -22,7 +22,9 @@ from api.settings import Settings
 
 
 class _View(GraphQL[Context, None]):
-    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:  # type: ignore[override]
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:  # type: ignore[override]
         if result.errors:
             request.state.graphql_failed = True
         return await super().process_result(request, result)
@@ -30,7 +32,9 @@ class _View(GraphQL[Context, None]):
 
 def unauthorized(message: str) -> JSONResponse:
     body = {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
-    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="tablero"'})
+    return JSONResponse(
+        body, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="tablero"'}
+    )
 
 
 class GraphQLEndpoint:

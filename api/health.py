@@ -24,15 +24,16 @@ class Readiness:
         try:
             async with self.database.connection() as conn:
                 revision = await current_revision(conn)
-                await conn.rollback()
         except Exception as e:  # any failure to reach the database means not ready
             return JSONResponse(
                 {"status": "unavailable", "reason": f"database unreachable: {type(e).__name__}"},
                 status_code=503,
             )
         if revision != self.head:
-            reason = "database is not migrated" if revision is None else (
-                f"database is at revision {revision}, expected {self.head}"
+            reason = (
+                "database is not migrated"
+                if revision is None
+                else (f"database is at revision {revision}, expected {self.head}")
             )
             return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
         return JSONResponse({"status": "ready", "revision": revision})

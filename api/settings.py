@@ -80,9 +80,7 @@ class Settings(BaseSettings):
             if self.database_url is None:
                 missing.append("TABLERO_DATABASE_URL")
             if missing:
-                raise SettingsError(
-                    "refusing to start in prod without " + ", ".join(missing)
-                )
+                raise SettingsError("refusing to start in prod without " + ", ".join(missing))
         return self
 
     @property

@@ -25,7 +25,9 @@ def _url() -> str:
     settings = Settings()
     url = settings.owner_database_url or settings.database_url
     if url is None:
-        raise SystemExit("set TABLERO_OWNER_DATABASE_URL, or use `tablero migrate` for the embedded database")
+        raise SystemExit(
+            "set TABLERO_OWNER_DATABASE_URL, or use `tablero migrate` for the embedded database"
+        )
     return async_url(url)
 
 

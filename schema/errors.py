@@ -7,12 +7,16 @@ import strawberry
 from services.errors import DomainError
 from services.errors import ErrorCode as DomainErrorCode
 
-ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="Why an input was refused.")
+ErrorCode = strawberry.enum(
+    DomainErrorCode, name="ErrorCode", description="Why an input was refused."
+)
 
 
 @strawberry.type(description="A problem with the input: nothing was written.")
 class UserError:
-    field: list[str] = strawberry.field(description="Path to the input field, e.g. ['contact', 'email'].")
+    field: list[str] = strawberry.field(
+        description="Path to the input field, e.g. ['contact', 'email']."
+    )
     message: str
     code: ErrorCode  # type: ignore[valid-type]
 

@@ -16,7 +16,9 @@ from services.viewer import Role as RoleModel
 Role = strawberry.enum(RoleModel, name="Role")
 
 
-@strawberry.type(description="A role in a collaborative, for one partner when the role is a partner's.")
+@strawberry.type(
+    description="A role in a collaborative, for one partner when the role is a partner's."
+)
 class Membership:
     role: Role  # type: ignore[valid-type]
     grant: strawberry.Private[Grant]

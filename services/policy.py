@@ -65,5 +65,3 @@ def can_update_partner(viewer: Viewer, partner: Partner) -> bool:
 def can_change_partner_visibility(viewer: Viewer, partner: Partner) -> bool:
     """Who sees a partner is the partner's own choice, never the backbone's."""
     return partner.id in viewer.steward_of
-
-

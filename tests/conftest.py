@@ -27,8 +27,9 @@ from tests.database import TEST_DATABASE, TestServer, start_test_server
 
 
 @pytest.fixture(scope="session")
-async def server() -> AsyncIterator[TestServer]:
-    yield await start_test_server()
+async def server() -> TestServer:
+    # The embedded server stops (and its data is deleted) when the session's process exits.
+    return await start_test_server()
 
 
 @pytest.fixture(scope="session")

@@ -20,13 +20,17 @@ TEST_DATABASE = "tablero_test"
 class TestServer:
     """A PostgreSQL server on which tests may create databases."""
 
+    __test__ = False  # a fixture value, not a test class
+
     superuser_url: str
     keepalive: Any = None
 
     def url(self, user: str, database: str) -> str:
         """A URL for one of Tablero's roles (password from TABLERO_TEST_ROLE_PASSWORD, if any)."""
         password = os.environ.get("TABLERO_TEST_ROLE_PASSWORD") or None
-        parsed = make_url(self.superuser_url).set(username=user, database=database, password=password)
+        parsed = make_url(self.superuser_url).set(
+            username=user, database=database, password=password
+        )
         return parsed.render_as_string(hide_password=False)
 
     def api_url(self, database: str = TEST_DATABASE) -> str:

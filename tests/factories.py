@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.auth import issue_token
 from api.settings import Settings
-from services.accounts.models import Account, ApiKey, Membership
+from services.accounts.models import Account, Membership
 from services.accounts.service import issue_api_key
 from services.collaboratives.models import Collaborative
 from services.partners.models import Partner, PartnerContact, PartnerKind, ProfileVisibility
@@ -21,7 +21,9 @@ _seq = itertools.count(1)
 
 async def make_collaborative(session: AsyncSession, **overrides: Any) -> Collaborative:
     n = next(_seq)
-    collaborative = Collaborative(**{"slug": f"collab-{n}", "name": f"Collaborative {n}", **overrides})
+    collaborative = Collaborative(
+        **{"slug": f"collab-{n}", "name": f"Collaborative {n}", **overrides}
+    )
     session.add(collaborative)
     await session.flush()
     return collaborative
@@ -56,7 +58,11 @@ async def make_partner(
 
 async def make_account(session: AsyncSession, **overrides: Any) -> Account:
     n = next(_seq)
-    values = {"subject": f"subject-{n}", "email": f"person{n}@example.org", "display_name": f"Person {n}"}
+    values = {
+        "subject": f"subject-{n}",
+        "email": f"person{n}@example.org",
+        "display_name": f"Person {n}",
+    }
     account = Account(**{**values, **overrides})
     session.add(account)
     await session.flush()
@@ -102,7 +108,10 @@ def bearer(settings: Settings, account: Account) -> dict[str, str]:
 
 
 async def graphql(
-    client: Any, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    client: Any,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """POST a query and return the JSON body (asserting HTTP 200)."""
     response = await client.post(

@@ -25,14 +25,21 @@ async def test_a_request_without_credentials_is_anonymous(client) -> None:
     body = await graphql(client, VIEWER)
     # then
     assert body["data"]["viewer"] == {
-        "isAnonymous": True, "isApiKey": False, "account": None, "memberships": []
+        "isAnonymous": True,
+        "isApiKey": False,
+        "account": None,
+        "memberships": [],
     }
 
 
-async def test_a_person_sees_their_account_and_memberships(client, session, settings: Settings) -> None:
+async def test_a_person_sees_their_account_and_memberships(
+    client, session, settings: Settings
+) -> None:
     # given
     collaborative = await make_collaborative(session, slug="eastside")
-    partner = await make_partner(session, collaborative, name="Casa", kind=PartnerKind.COMMUNITY_ORG)
+    partner = await make_partner(
+        session, collaborative, name="Casa", kind=PartnerKind.COMMUNITY_ORG
+    )
     account = await make_member(session, collaborative, Role.PARTNER_STEWARD, partner)
     await make_member(session, collaborative, Role.RESIDENT, account=account)
     # when
@@ -42,7 +49,11 @@ async def test_a_person_sees_their_account_and_memberships(client, session, sett
     assert viewer["isAnonymous"] is False
     assert viewer["account"]["email"] == account.email
     assert sorted(viewer["memberships"], key=lambda m: m["role"]) == [
-        {"role": "PARTNER_STEWARD", "collaborative": {"slug": "eastside"}, "partner": {"name": "Casa"}},
+        {
+            "role": "PARTNER_STEWARD",
+            "collaborative": {"slug": "eastside"},
+            "partner": {"name": "Casa"},
+        },
         {"role": "RESIDENT", "collaborative": {"slug": "eastside"}, "partner": None},
     ]
 
@@ -59,5 +70,9 @@ async def test_an_api_key_acts_as_staff_of_its_partner(client, session) -> None:
     assert viewer["isApiKey"] is True
     assert viewer["account"] is None
     assert viewer["memberships"] == [
-        {"role": "PARTNER_STAFF", "collaborative": {"slug": collaborative.slug}, "partner": {"name": "Food Bank"}}
+        {
+            "role": "PARTNER_STAFF",
+            "collaborative": {"slug": collaborative.slug},
+            "partner": {"name": "Food Bank"},
+        }
     ]

@@ -248,7 +248,11 @@ def _create_tables() -> None:
         sa.ForeignKeyConstraint(["collaborative_id"], ["collaborative.id"]),
         sa.PrimaryKeyConstraint("collaborative_id", "id"),
         sa.UniqueConstraint(
-            "collaborative_id", "account_id", "role", "partner_id", postgresql_nulls_not_distinct=True
+            "collaborative_id",
+            "account_id",
+            "role",
+            "partner_id",
+            postgresql_nulls_not_distinct=True,
         ),
     )
     op.create_index("ix_membership_account_id", "membership", ["account_id"])

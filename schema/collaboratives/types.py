@@ -9,12 +9,12 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
+from schema.partners.types import Partner, PartnerKindEnum
 from schema.relay import Connection, Node, fetches_nodes, to_global_id
 from services.collaboratives import service as collaboratives
 from services.collaboratives.models import Collaborative as CollaborativeModel
 from services.pagination import count as count_rows
 from services.partners import service as partners
-from schema.partners.types import Partner, PartnerKindEnum
 
 
 @strawberry.type(description="Thresholds that keep published aggregates from exposing anyone.")
@@ -71,7 +71,9 @@ class Collaborative(Node):
         )
 
         async def total() -> int:
-            statement = partners.visible_in(viewer=ctx.viewer, collaborative_id=self.raw_id, kinds=kinds)
+            statement = partners.visible_in(
+                viewer=ctx.viewer, collaborative_id=self.raw_id, kinds=kinds
+            )
             return await count_rows(ctx.session, statement)
 
         return Connection.from_page(page, Partner.from_model, total)

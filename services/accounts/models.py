@@ -33,7 +33,11 @@ class Membership(SQLModel, table=True):
             ["collaborative_id", "partner_id"], ["partner.collaborative_id", "partner.id"]
         ),
         UniqueConstraint(
-            "collaborative_id", "account_id", "role", "partner_id", postgresql_nulls_not_distinct=True
+            "collaborative_id",
+            "account_id",
+            "role",
+            "partner_id",
+            postgresql_nulls_not_distinct=True,
         ),
         CheckConstraint(
             "(role IN ('resident', 'admin')) = (partner_id IS NULL)",

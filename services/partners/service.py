@@ -87,7 +87,9 @@ async def list_partners(
     )
 
 
-async def get_many(*, session: AsyncSession, viewer: Viewer, ids: Sequence[UUID]) -> dict[UUID, Partner]:
+async def get_many(
+    *, session: AsyncSession, viewer: Viewer, ids: Sequence[UUID]
+) -> dict[UUID, Partner]:
     """Visible partners by id; invisible and unknown ids are simply absent."""
     statement = select(Partner).where(col(Partner.id).in_(ids), policy.partner_visible(viewer))
     return {p.id: p for p in (await session.exec(statement)).all()}
@@ -126,23 +128,31 @@ async def create_partner(
 
 
 async def update_partner(
-    *, session: AsyncSession, viewer: Viewer, partner_id: UUID | None, data: Mapping[str, Any],
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    partner_id: UUID | None,
+    data: Mapping[str, Any],
     contact: Mapping[str, Any] | None,
 ) -> Partner:
     """Change a partner's profile (its stewards, or the backbone except for visibility)."""
-    partner = (await get_many(session=session, viewer=viewer, ids=[partner_id])).get(
-        partner_id  # type: ignore[arg-type]
-    ) if partner_id else None
+    partner = (
+        (await get_many(session=session, viewer=viewer, ids=[partner_id])).get(
+            partner_id  # type: ignore[arg-type]
+        )
+        if partner_id
+        else None
+    )
     if partner is None or not policy.can_update_partner(viewer, partner):
         raise errors.partner_not_found()
     changes = validated(PartnerUpdate, data).model_dump(exclude_unset=True)
     for required in ("name", "kind", "visibility"):
         if required in changes and changes[required] is None:
             raise DomainError.single((required,), ErrorCode.REQUIRED, "must not be null")
-    if (
-        changes.get("visibility") not in (None, partner.visibility)
-        and not policy.can_change_partner_visibility(viewer, partner)
-    ):
+    if changes.get("visibility") not in (
+        None,
+        partner.visibility,
+    ) and not policy.can_change_partner_visibility(viewer, partner):
         raise errors.visibility_not_yours()
     contact_fields = validated(ContactInput, contact, prefix=("contact",)) if contact else None
     for name, value in changes.items():
@@ -177,7 +187,11 @@ async def _upsert_contact(
     existing = await session.get(PartnerContact, (partner.collaborative_id, partner.id))
     values = contact.model_dump(include=keys) if keys else contact.model_dump()
     if existing is None:
-        session.add(PartnerContact(collaborative_id=partner.collaborative_id, partner_id=partner.id, **values))
+        session.add(
+            PartnerContact(
+                collaborative_id=partner.collaborative_id, partner_id=partner.id, **values
+            )
+        )
     else:
         for name, value in values.items():
             setattr(existing, name, value)

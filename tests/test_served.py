@@ -1,0 +1,123 @@
+"""End to end: `tablero serve` on the embedded PostgreSQL, as a newcomer would run it.
+
+Starts the real command in a subprocess with a fresh data directory, queries it over
+HTTP, stops it like Ctrl-C would, checks the embedded database stopped too, and starts
+it again to find the data kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.processes import TABLERO, clean_env, free_port, tablero
+
+pytestmark = pytest.mark.served
+
+STARTUP_SECONDS = 90
+
+
+@contextmanager
+def serving(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        [TABLERO, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        wait_until_ready(process, port)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process.stdout:
+            process.stdout.close()
+
+
+def wait_until_ready(process: subprocess.Popen[str], port: int) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            raise AssertionError(f"tablero serve exited with {process.returncode}:\n{output}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("tablero serve did not become ready in time")
+
+
+def post(port: int, query: str, token: str | None = None, variables: dict | None = None) -> dict:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = httpx.post(
+        f"http://127.0.0.1:{port}/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers=headers,
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+PARTNERS = '{ collaborative(slug: "riverside") { id partners(first: 50) { nodes { name } } } }'
+CREATE = """
+mutation($input: CreatePartnerInput!) {
+  createPartner(input: $input) { partner { name } userErrors { field message } }
+}
+"""
+
+
+def _serve_stop_and_serve_again(data_dir: Path) -> None:
+    port = free_port()
+    env = clean_env(TABLERO_DATA_DIR=str(data_dir), TABLERO_PORT=str(port))
+    with serving(env, port) as process:
+        # the README's first curl
+        assert post(port, "{ viewer { __typename } }") == {
+            "data": {"viewer": {"__typename": "Viewer"}}
+        }
+        token = tablero("token", "--email", "backbone@demo.tablero.example", env=env)
+        assert token.returncode == 0, token.stderr
+        collaborative = post(port, PARTNERS)["data"]["collaborative"]
+        created = post(
+            port,
+            CREATE,
+            token.stdout.strip(),
+            {
+                "input": {
+                    "collaborativeId": collaborative["id"],
+                    "name": "Riverside Library",
+                    "kind": "PUBLIC_AGENCY",
+                }
+            },
+        )
+        assert created["data"]["createPartner"] == {
+            "partner": {"name": "Riverside Library"},
+            "userErrors": [],
+        }
+    assert process.returncode == 0
+    # the embedded PostgreSQL stopped with the server
+    assert not (data_dir / "pgdata" / "postmaster.pid").exists()
+
+    with serving(env, port):
+        names = [
+            p["name"] for p in post(port, PARTNERS)["data"]["collaborative"]["partners"]["nodes"]
+        ]
+        assert "Riverside Library" in names
+        assert "Casa de la Familia" in names
+
+
+async def test_serve_answers_stops_cleanly_and_keeps_its_data(tmp_path: Path) -> None:
+    await asyncio.to_thread(_serve_stop_and_serve_again, tmp_path / "data")
