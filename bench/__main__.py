@@ -1,0 +1,113 @@
+"""Throughput of the served API on the demo collaborative, over loopback.
+
+Starts `tablero serve` on a fresh embedded database (or uses --url), then for each scenario
+runs C concurrent clients for D seconds and prints requests/s and latency percentiles.
+The load generator shares the machine's cores with the server, so compare figures taken
+on the same machine only.
+
+    python -m bench [--seconds 10] [--concurrency 16] [--url http://127.0.0.1:8000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.processes import clean_env, free_port, tablero
+from tests.test_served import serving
+
+PARTNER_PAGE = """{ collaborative(slug: "riverside") { partners(first: 20) {
+  totalCount nodes { id name kind visibility collaborative { slug } } } } }"""
+MEMBER_VIEW = """{ viewer { account { email } memberships { role partner { name } } }
+  collaborative(slug: "riverside") { partners(first: 20) { nodes { name contact { email } } } } }"""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    query: str
+    as_email: str | None = None
+
+
+SCENARIOS = (
+    Scenario("anonymous partner page", PARTNER_PAGE),
+    Scenario(
+        "backbone viewer + partners with contacts", MEMBER_VIEW, "backbone@demo.tablero.example"
+    ),
+)
+
+
+async def _client(url: str, body: dict, headers: dict, until: float, latencies: list[float]) -> int:
+    errors = 0
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
+        while time.monotonic() < until:
+            started = time.perf_counter()
+            response = await client.post("/graphql", json=body)
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 200 or "errors" in response.json():
+                errors += 1
+    return errors
+
+
+async def measure(
+    url: str, scenario: Scenario, token: str | None, seconds: float, concurrency: int
+) -> str:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    body = {"query": scenario.query}
+    # warm up: caches, pool, JIT-less but import-heavy first requests
+    await _client(url, body, headers, time.monotonic() + 1, [])
+    latencies: list[float] = []
+    until = time.monotonic() + seconds
+    errors = sum(
+        await asyncio.gather(
+            *(_client(url, body, headers, until, latencies) for _ in range(concurrency))
+        )
+    )
+    q = statistics.quantiles(latencies, n=100)
+    return (
+        f"{scenario.name:45s} {len(latencies) / seconds:8.1f} req/s   "
+        f"p50 {q[49] * 1000:6.1f} ms   p95 {q[94] * 1000:6.1f} ms   errors {errors}"
+    )
+
+
+def run(url: str, env: dict[str, str], seconds: float, concurrency: int) -> None:
+    print(f"{concurrency} concurrent clients, {seconds:.0f} s per scenario, {url}")
+    for scenario in SCENARIOS:
+        token = None
+        if scenario.as_email:
+            result = tablero("token", "--email", scenario.as_email, env=env)
+            token = result.stdout.strip()
+        print(asyncio.run(measure(url, scenario, token, seconds, concurrency)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--url", help="benchmark a running server instead of starting one")
+    args = parser.parse_args()
+    if args.url:
+        run(args.url, clean_env(), args.seconds, args.concurrency)
+        return
+    with tempfile.TemporaryDirectory(prefix="tablero-bench-") as data_dir:
+        port = free_port()
+        env = clean_env(
+            TABLERO_DATA_DIR=str(Path(data_dir)),
+            TABLERO_PORT=str(port),
+            TABLERO_LOG_LEVEL="warning",
+        )
+        with serving(env, port):
+            run(f"http://127.0.0.1:{port}", env, args.seconds, args.concurrency)
+
+
+if __name__ == "__main__":
+    main()
