@@ -20,8 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.processes import clean_env, free_port, tablero
-from tests.test_served import serving
+from tests.processes import clean_env, free_port, serving, tablero
 
 PARTNER_PAGE = """{ collaborative(slug: "riverside") { partners(first: 20) {
   totalCount nodes { id name kind visibility collaborative { slug } } } } }"""

@@ -8,56 +8,14 @@ it again to find the data kept.
 from __future__ import annotations
 
 import asyncio
-import signal
-import subprocess
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.processes import TABLERO, clean_env, free_port, tablero
+from tests.processes import clean_env, free_port, serving, tablero
 
 pytestmark = pytest.mark.served
-
-STARTUP_SECONDS = 90
-
-
-@contextmanager
-def serving(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[str]]:
-    process = subprocess.Popen(
-        [TABLERO, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    try:
-        wait_until_ready(process, port)
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if process.stdout:
-            process.stdout.close()
-
-
-def wait_until_ready(process: subprocess.Popen[str], port: int) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
-            raise AssertionError(f"tablero serve exited with {process.returncode}:\n{output}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError("tablero serve did not become ready in time")
 
 
 def post(port: int, query: str, token: str | None = None, variables: dict | None = None) -> dict:
