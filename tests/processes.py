@@ -40,7 +40,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[str]]:
+def serving(
+    env: dict[str, str], port: int, stop_signal: int = signal.SIGINT
+) -> Iterator[subprocess.Popen[str]]:
     process = subprocess.Popen(
         [TABLERO, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -49,7 +51,7 @@ def serving(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[str]]:
         yield process
     finally:
         if process.poll() is None:
-            process.send_signal(signal.SIGINT)
+            process.send_signal(stop_signal)
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:

@@ -8,6 +8,7 @@ it again to find the data kept.
 from __future__ import annotations
 
 import asyncio
+import signal
 from pathlib import Path
 
 import httpx
@@ -69,12 +70,14 @@ def _serve_stop_and_serve_again(data_dir: Path) -> None:
     # the embedded PostgreSQL stopped with the server
     assert not (data_dir / "pgdata" / "postmaster.pid").exists()
 
-    with serving(env, port):
+    with serving(env, port, stop_signal=signal.SIGTERM):
         names = [
             p["name"] for p in post(port, PARTNERS)["data"]["collaborative"]["partners"]["nodes"]
         ]
         assert "Riverside Library" in names
         assert "Casa de la Familia" in names
+    # SIGTERM (what process managers send) stops it cleanly too
+    assert not (data_dir / "pgdata" / "postmaster.pid").exists()
 
 
 async def test_serve_answers_stops_cleanly_and_keeps_its_data(tmp_path: Path) -> None:
