@@ -1,0 +1,1 @@
+"""The common agenda: domains (themes) and the population results the collaborative seeks."""

@@ -1,0 +1,1 @@
+"""Disaggregation vocabularies chosen by the community: dimensions and their categories."""

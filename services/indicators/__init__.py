@@ -1,0 +1,1 @@
+"""Population indicators: community-defined measures of the collaborative's results."""

@@ -1,0 +1,1 @@
+"""Performance measures defined by partners, and shared measures ratified by the table."""

@@ -1,0 +1,1 @@
+"""Observations of measures and indicators: batches, revisions, drafts, targets."""

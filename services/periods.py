@@ -1,0 +1,64 @@
+"""Reporting periods: a granularity and the date the period starts. Pure functions.
+
+A school year starts on August 1 (the common U.S. convention for state reporting); a
+quarter on the first day of January, April, July or October.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+SCHOOL_YEAR_START_MONTH = 8
+
+
+class Granularity(StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+    SCHOOL_YEAR = "school_year"
+
+
+def starts_a_period(granularity: Granularity, start: date) -> bool:
+    """Whether `start` is the first day of a period of this granularity."""
+    if start.day != 1:
+        return False
+    match granularity:
+        case Granularity.MONTH:
+            return True
+        case Granularity.QUARTER:
+            return start.month in (1, 4, 7, 10)
+        case Granularity.YEAR:
+            return start.month == 1
+        case Granularity.SCHOOL_YEAR:
+            return start.month == SCHOOL_YEAR_START_MONTH
+
+
+def expected_start(granularity: Granularity) -> str:
+    """How to describe a valid start, for error messages."""
+    return {
+        Granularity.MONTH: "the first day of a month",
+        Granularity.QUARTER: "January, April, July or October 1",
+        Granularity.YEAR: "January 1",
+        Granularity.SCHOOL_YEAR: "August 1",
+    }[granularity]
+
+
+def next_start(granularity: Granularity, start: date) -> date:
+    """The start of the period after the one starting at `start`."""
+    months = {Granularity.MONTH: 1, Granularity.QUARTER: 3}.get(granularity, 12)
+    month_index = start.month - 1 + months
+    return date(start.year + month_index // 12, month_index % 12 + 1, 1)
+
+
+def label(granularity: Granularity, start: date) -> str:
+    """A short human label: 2024-03, 2024-Q2, 2024, 2024-25."""
+    match granularity:
+        case Granularity.MONTH:
+            return f"{start.year}-{start.month:02d}"
+        case Granularity.QUARTER:
+            return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+        case Granularity.YEAR:
+            return str(start.year)
+        case Granularity.SCHOOL_YEAR:
+            return f"{start.year}-{(start.year + 1) % 100:02d}"
