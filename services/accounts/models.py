@@ -16,6 +16,7 @@ class Account(SQLModel, table=True):
     """A person. `subject` is the identity provider's stable id for them (`sub` claim)."""
 
     __tablename__ = "account"
+    __mapper_args__ = {"eager_defaults": True}  # read server-set columns on insert
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)
     subject: str = Field(max_length=255, unique=True)
@@ -28,6 +29,7 @@ class Membership(SQLModel, table=True):
     """A role of an account in one collaborative, on behalf of one partner for partner roles."""
 
     __tablename__ = "membership"
+    __mapper_args__ = {"eager_defaults": True}  # read server-set columns on insert
     __table_args__ = (
         ForeignKeyConstraint(
             ["collaborative_id", "partner_id"], ["partner.collaborative_id", "partner.id"]
@@ -57,6 +59,7 @@ class ApiKey(SQLModel, table=True):
     """A partner system's credential. Only a hash is stored; the key is shown once."""
 
     __tablename__ = "api_key"
+    __mapper_args__ = {"eager_defaults": True}  # read server-set columns on insert
     __table_args__ = (
         ForeignKeyConstraint(
             ["collaborative_id", "partner_id"], ["partner.collaborative_id", "partner.id"]

@@ -18,6 +18,7 @@ class DomainBase(SQLModel):
 
 class Domain(DomainBase, table=True):
     __tablename__ = "domain"
+    __mapper_args__ = {"eager_defaults": True}  # read server-set columns on insert
     __table_args__ = (UniqueConstraint("collaborative_id", "name"),)
 
     collaborative_id: UUID = Field(foreign_key="collaborative.id", primary_key=True)
@@ -34,6 +35,7 @@ class Result(ResultBase, table=True):
     """A population-level condition of well-being, e.g. children enter school ready."""
 
     __tablename__ = "result"
+    __mapper_args__ = {"eager_defaults": True}  # read server-set columns on insert
     __table_args__ = (
         ForeignKeyConstraint(
             ["collaborative_id", "domain_id"], ["domain.collaborative_id", "domain.id"]

@@ -30,6 +30,7 @@ class CollaborativeBase(SQLModel):
 
 class Collaborative(CollaborativeBase, table=True):
     __tablename__ = "collaborative"
+    __mapper_args__ = {"eager_defaults": True}  # read server-set columns on insert
     __table_args__ = (
         CheckConstraint("default_language = ANY(languages)", name="default_language_listed"),
         CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]*$'", name="slug_format"),

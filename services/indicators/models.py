@@ -46,6 +46,7 @@ class IndicatorBase(SQLModel):
 
 class Indicator(IndicatorBase, table=True):
     __tablename__ = "indicator"
+    __mapper_args__ = {"eager_defaults": True}  # read server-set columns on insert
     __table_args__ = (
         ForeignKeyConstraint(
             ["collaborative_id", "result_id"], ["result.collaborative_id", "result.id"]
@@ -67,6 +68,7 @@ class IndicatorDimension(SQLModel, table=True):
     """A dimension an indicator is disaggregated by."""
 
     __tablename__ = "indicator_dimension"
+    __mapper_args__ = {"eager_defaults": True}  # read server-set columns on insert
     __table_args__ = (
         ForeignKeyConstraint(
             ["collaborative_id", "indicator_id"], ["indicator.collaborative_id", "indicator.id"]

@@ -49,6 +49,7 @@ class SharedMeasureBase(SQLModel):
 
 class SharedMeasure(SharedMeasureBase, table=True):
     __tablename__ = "shared_measure"
+    __mapper_args__ = {"eager_defaults": True}  # read server-set columns on insert
     __table_args__ = (UniqueConstraint("collaborative_id", "name"),)
 
     collaborative_id: UUID = Field(foreign_key="collaborative.id", primary_key=True)
@@ -77,6 +78,7 @@ class PerformanceMeasure(MeasureBase, table=True):
     """A partner's own measure of its work; the partner chooses who sees it."""
 
     __tablename__ = "performance_measure"
+    __mapper_args__ = {"eager_defaults": True}  # read server-set columns on insert
     __table_args__ = (
         ForeignKeyConstraint(
             ["collaborative_id", "partner_id"], ["partner.collaborative_id", "partner.id"]
@@ -98,6 +100,7 @@ class PerformanceMeasure(MeasureBase, table=True):
 
 class MeasureDimension(SQLModel, table=True):
     __tablename__ = "measure_dimension"
+    __mapper_args__ = {"eager_defaults": True}  # read server-set columns on insert
     __table_args__ = (
         ForeignKeyConstraint(
             ["collaborative_id", "measure_id"],
@@ -117,6 +120,7 @@ class MeasureContribution(SQLModel, table=True):
     """A result or an indicator that a performance measure contributes to."""
 
     __tablename__ = "measure_contribution"
+    __mapper_args__ = {"eager_defaults": True}  # read server-set columns on insert
     __table_args__ = (
         ForeignKeyConstraint(
             ["collaborative_id", "measure_id"],
@@ -149,6 +153,7 @@ class MeasureVisibilityChange(SQLModel, table=True):
     """Every change of who may see a measure, for the owner's record."""
 
     __tablename__ = "measure_visibility_change"
+    __mapper_args__ = {"eager_defaults": True}  # read server-set columns on insert
     __table_args__ = (
         ForeignKeyConstraint(
             ["collaborative_id", "measure_id"],

@@ -64,6 +64,7 @@ def _subject_fks() -> tuple[Any, ...]:
 
 class Observation(SQLModel, table=True):
     __tablename__ = "observation"
+    __mapper_args__ = {"eager_defaults": True}  # read server-set columns on insert
     __table_args__ = (
         *_subject_fks(),
         CheckConstraint(
@@ -127,6 +128,7 @@ class ObservationBatch(SQLModel, table=True):
     """One submitted batch, remembered by its client key so a retry writes nothing twice."""
 
     __tablename__ = "observation_batch"
+    __mapper_args__ = {"eager_defaults": True}  # read server-set columns on insert
     __table_args__ = (
         *_subject_fks(),
         UniqueConstraint("collaborative_id", "subject_id", "client_key"),
@@ -148,6 +150,7 @@ class Target(SQLModel, table=True):
     """A target value for a period, for the total ({}) or for one cell (an equity target)."""
 
     __tablename__ = "target"
+    __mapper_args__ = {"eager_defaults": True}  # read server-set columns on insert
     __table_args__ = (
         *_subject_fks(),
         UniqueConstraint(

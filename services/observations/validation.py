@@ -80,7 +80,7 @@ def validate_batch(
         where = (path, str(index))
         row_problems = [
             *_check_period(row, subject, where),
-            *_check_breakdown(row, subject, where),
+            *check_breakdown(row, subject, where),
         ]
         value, value_problems = _check_values(row, subject, where)
         row_problems += value_problems
@@ -126,7 +126,7 @@ def _check_period(row: ObservationInput, subject: Subject, where: tuple[str, ...
     ]
 
 
-def _check_breakdown(
+def check_breakdown(
     row: ObservationInput, subject: Subject, where: tuple[str, ...]
 ) -> list[Problem]:
     problems = []

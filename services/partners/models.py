@@ -47,6 +47,7 @@ class PartnerBase(SQLModel):
 
 class Partner(PartnerBase, table=True):
     __tablename__ = "partner"
+    __mapper_args__ = {"eager_defaults": True}  # read server-set columns on insert
     __table_args__ = (UniqueConstraint("collaborative_id", "name"),)
 
     collaborative_id: UUID = Field(foreign_key="collaborative.id", primary_key=True)
@@ -65,6 +66,7 @@ class PartnerContact(PartnerContactBase, table=True):
     """Members-only contact details of a partner."""
 
     __tablename__ = "partner_contact"
+    __mapper_args__ = {"eager_defaults": True}  # read server-set columns on insert
     __table_args__ = (
         ForeignKeyConstraint(
             ["collaborative_id", "partner_id"], ["partner.collaborative_id", "partner.id"]

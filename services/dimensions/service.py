@@ -1,0 +1,138 @@
+"""Reading and keeping the collaborative's disaggregation vocabulary."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services import policy
+from services.crud import save
+from services.dimensions.models import (
+    CategoryBase,
+    Dimension,
+    DimensionBase,
+    DimensionCategory,
+)
+from services.errors import DomainError, ErrorCode, not_found
+from services.validation import validated
+from services.viewer import Viewer
+
+
+async def list_dimensions(*, session: AsyncSession, collaborative_id: UUID) -> list[Dimension]:
+    """The collaborative's dimensions, by key (the vocabulary is public)."""
+    statement = (
+        select(Dimension)
+        .where(Dimension.collaborative_id == collaborative_id)
+        .order_by(col(Dimension.key))
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def get_many(*, session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, Dimension]:
+    rows = await session.exec(select(Dimension).where(col(Dimension.id).in_(ids)))
+    return {d.id: d for d in rows.all()}
+
+
+async def categories_of(
+    *, session: AsyncSession, dimension_ids: Sequence[UUID]
+) -> dict[UUID, list[DimensionCategory]]:
+    """Each dimension's categories in their chosen order."""
+    statement = (
+        select(DimensionCategory)
+        .where(col(DimensionCategory.dimension_id).in_(dimension_ids))
+        .order_by(col(DimensionCategory.position), col(DimensionCategory.key))
+    )
+    grouped: dict[UUID, list[DimensionCategory]] = {i: [] for i in dimension_ids}
+    for category in (await session.exec(statement)).all():
+        grouped[category.dimension_id].append(category)
+    return grouped
+
+
+async def categories_by_id(
+    *, session: AsyncSession, ids: Sequence[UUID]
+) -> dict[UUID, DimensionCategory]:
+    rows = await session.exec(select(DimensionCategory).where(col(DimensionCategory.id).in_(ids)))
+    return {c.id: c for c in rows.all()}
+
+
+async def vocabulary(
+    *, session: AsyncSession, dimension_ids: Sequence[UUID]
+) -> dict[str, frozenset[str]]:
+    """Dimension key -> category keys, for validating breakdowns."""
+    dimensions = await get_many(session=session, ids=dimension_ids)
+    categories = await categories_of(session=session, dimension_ids=list(dimensions))
+    return {d.key: frozenset(c.key for c in categories[d.id]) for d in dimensions.values()}
+
+
+async def labels(
+    *, session: AsyncSession, collaborative_id: UUID
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """(dimension key, category key) -> (dimension name, category label), for breakdowns."""
+    statement = (
+        select(Dimension.key, Dimension.name, DimensionCategory.key, DimensionCategory.label)
+        .join(
+            DimensionCategory,
+            (DimensionCategory.collaborative_id == Dimension.collaborative_id)
+            & (DimensionCategory.dimension_id == Dimension.id),
+        )
+        .where(Dimension.collaborative_id == collaborative_id)
+    )
+    return {(d, c): (name, label) for d, name, c, label in (await session.exec(statement)).all()}
+
+
+async def resolve_dimension_ids(
+    *, session: AsyncSession, collaborative_id: UUID, ids: Sequence[UUID | None], field: str
+) -> list[UUID]:
+    """Check that dimension ids belong to the collaborative; a problem names the field."""
+    found = await get_many(session=session, ids=[i for i in ids if i is not None])
+    problems = [
+        index
+        for index, i in enumerate(ids)
+        if i is None or i not in found or found[i].collaborative_id != collaborative_id
+    ]
+    if problems:
+        raise DomainError.single(
+            (field, str(problems[0])), ErrorCode.NOT_FOUND, "no dimension with this id"
+        )
+    return list(dict.fromkeys(i for i in ids if i is not None))
+
+
+async def create_dimension(
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    collaborative_id: UUID | None,
+    data: Mapping[str, Any],
+    categories: Sequence[Mapping[str, Any]],
+) -> Dimension:
+    """A new dimension with its categories (the backbone keeps the vocabulary)."""
+    if collaborative_id is None:
+        raise not_found(("collaborativeId",), "collaborative")
+    if not policy.can_steward_agenda(viewer, collaborative_id):
+        raise DomainError.single(
+            ("collaborativeId",), ErrorCode.FORBIDDEN, "only the backbone keeps the vocabulary"
+        )
+    fields = validated(DimensionBase, data)
+    dimension = Dimension(collaborative_id=collaborative_id, **fields.model_dump())
+    rows = [
+        DimensionCategory(
+            collaborative_id=collaborative_id,
+            dimension_id=dimension.id,
+            **validated(CategoryBase, c, prefix=("categories", str(i))).model_dump(),
+        )
+        for i, c in enumerate(categories)
+    ]
+    keys = [c.key for c in rows]
+    if len(set(keys)) != len(keys):
+        raise DomainError.single(("categories",), ErrorCode.DUPLICATE, "category keys repeat")
+    await save(
+        session,
+        dimension,
+        duplicates={"uq_dimension_collaborative_id_key": ("key", "a dimension has this key")},
+    )
+    await save(session, *rows)
+    return dimension

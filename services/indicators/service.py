@@ -1,0 +1,201 @@
+"""Reading and keeping population indicators (the backbone stewards them)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from sqlmodel import SQLModel, col, delete, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+from services import policy
+from services.agenda.models import Result
+from services.crud import apply, fetch_one, get_visible, save
+from services.dimensions import service as dimensions
+from services.errors import DomainError, ErrorCode, not_found
+from services.indicators.models import (
+    Indicator,
+    IndicatorBase,
+    IndicatorDimension,
+    IndicatorKind,
+    IndicatorStatus,
+)
+from services.measures.units import Direction, Unit
+from services.pagination import Page, paginate
+from services.partners.models import ProfileVisibility
+from services.periods import Granularity, expected_start, starts_a_period
+from services.validation import validated
+from services.viewer import Viewer
+
+
+class IndicatorUpdate(SQLModel):
+    name: str | None = None
+    definition: str | None = None
+    unit: Unit | None = None
+    direction: Direction | None = None
+    kind: IndicatorKind | None = None
+    data_source: str | None = None
+    granularity: Granularity | None = None
+    baseline_period_start: date | None = None
+    baseline_value: float | None = None
+    visibility: ProfileVisibility | None = None
+    status: IndicatorStatus | None = None
+
+
+_DUPLICATE = {"uq_indicator_collaborative_id_name": ("name", "an indicator has this name")}
+REQUIRED = ("name", "unit", "direction", "kind", "granularity", "visibility", "status")
+
+
+def visible_in(
+    *,
+    viewer: Viewer,
+    collaborative_id: UUID,
+    result_ids: Sequence[UUID] = (),
+    statuses: Sequence[IndicatorStatus] = (),
+    text: str | None = None,
+) -> SelectOfScalar[Indicator]:
+    statement = select(Indicator).where(
+        Indicator.collaborative_id == collaborative_id, policy.indicator_visible(viewer)
+    )
+    if result_ids:
+        statement = statement.where(col(Indicator.result_id).in_(result_ids))
+    if statuses:
+        statement = statement.where(col(Indicator.status).in_(statuses))
+    if text:
+        pattern = f"%{text}%"
+        statement = statement.where(
+            or_(col(Indicator.name).ilike(pattern), col(Indicator.definition).ilike(pattern))
+        )
+    return statement
+
+
+async def list_indicators(
+    *,
+    session: AsyncSession,
+    statement: SelectOfScalar[Indicator],
+    first: int,
+    after: str | None,
+    max_page_size: int,
+) -> Page[Indicator]:
+    return await paginate(
+        session,
+        statement,
+        keys=(Indicator.name, Indicator.id),  # type: ignore[arg-type]
+        first=first,
+        after=after,
+        max_page_size=max_page_size,
+    )
+
+
+async def get_many(
+    *, session: AsyncSession, viewer: Viewer, ids: Sequence[UUID]
+) -> dict[UUID, Indicator]:
+    return await get_visible(session, Indicator, ids, policy.indicator_visible(viewer))
+
+
+async def dimension_ids_of(
+    *, session: AsyncSession, indicator_ids: Sequence[UUID]
+) -> dict[UUID, list[UUID]]:
+    rows = await session.exec(
+        select(IndicatorDimension).where(col(IndicatorDimension.indicator_id).in_(indicator_ids))
+    )
+    grouped: dict[UUID, list[UUID]] = {i: [] for i in indicator_ids}
+    for link in rows.all():
+        grouped[link.indicator_id].append(link.dimension_id)
+    return grouped
+
+
+def _check_baseline(indicator: Indicator) -> None:
+    start = indicator.baseline_period_start
+    if start is not None and not starts_a_period(indicator.granularity, start):
+        raise DomainError.single(
+            ("baseline", "periodStart"),
+            ErrorCode.INVALID,
+            f"must be {expected_start(indicator.granularity)} for this granularity",
+        )
+    if (start is None) != (indicator.baseline_value is None):
+        raise DomainError.single(
+            ("baseline",), ErrorCode.REQUIRED, "a baseline needs both a period and a value"
+        )
+
+
+async def create_indicator(
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    result_id: UUID | None,
+    data: Mapping[str, Any],
+    dimension_ids: Sequence[UUID | None],
+) -> Indicator:
+    """A proposed indicator for a result; ratification is the community's (see governance)."""
+    result = await fetch_one(session, Result, result_id)
+    if result is None:
+        raise not_found(("resultId",), "result")
+    if not policy.can_steward_agenda(viewer, result.collaborative_id):
+        raise DomainError.single(
+            ("resultId",), ErrorCode.FORBIDDEN, "only the backbone stewards indicators"
+        )
+    indicator = Indicator(
+        collaborative_id=result.collaborative_id,
+        result_id=result.id,
+        **validated(IndicatorBase, data).model_dump(),
+    )
+    _check_baseline(indicator)
+    dims = await dimensions.resolve_dimension_ids(
+        session=session,
+        collaborative_id=result.collaborative_id,
+        ids=dimension_ids,
+        field="dimensionIds",
+    )
+    await save(session, indicator, duplicates=_DUPLICATE)
+    await save(session, *_links(indicator, dims))
+    return indicator
+
+
+async def update_indicator(
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    indicator_id: UUID | None,
+    data: Mapping[str, Any],
+    dimension_ids: Sequence[UUID | None] | None,
+) -> Indicator:
+    indicator = await fetch_one(session, Indicator, indicator_id, policy.indicator_visible(viewer))
+    if indicator is None or not policy.can_steward_agenda(viewer, indicator.collaborative_id):
+        raise not_found(("id",), "indicator")
+    apply(
+        indicator,
+        validated(IndicatorUpdate, data).model_dump(exclude_unset=True),
+        required=REQUIRED,
+    )
+    validated(IndicatorBase, indicator.model_dump())
+    _check_baseline(indicator)
+    await save(session, indicator, duplicates=_DUPLICATE)
+    if dimension_ids is not None:
+        dims = await dimensions.resolve_dimension_ids(
+            session=session,
+            collaborative_id=indicator.collaborative_id,
+            ids=dimension_ids,
+            field="dimensionIds",
+        )
+        await session.exec(  # type: ignore[call-overload]
+            delete(IndicatorDimension).where(
+                IndicatorDimension.collaborative_id == indicator.collaborative_id,
+                IndicatorDimension.indicator_id == indicator.id,
+            )
+        )
+        await save(session, *_links(indicator, dims))
+    await session.refresh(indicator)
+    return indicator
+
+
+def _links(indicator: Indicator, dimension_ids: Sequence[UUID]) -> list[IndicatorDimension]:
+    return [
+        IndicatorDimension(
+            collaborative_id=indicator.collaborative_id, indicator_id=indicator.id, dimension_id=d
+        )
+        for d in dimension_ids
+    ]

@@ -1,0 +1,275 @@
+"""Partners' performance measures: defined, changed and listed under services/policy.py.
+
+Only the owning partner's people define and change a measure. Who sees it is the owner's
+choice; every change of that choice is recorded by the database (see migration 0002).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlmodel import SQLModel, col, delete, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+from services import policy
+from services.agenda.models import Result
+from services.crud import apply, fetch_one, get_visible, save
+from services.dimensions import service as dimensions
+from services.errors import DomainError, ErrorCode, not_found
+from services.indicators.models import Indicator
+from services.measures.models import (
+    MeasureBase,
+    MeasureContribution,
+    MeasureDimension,
+    MeasureVisibilityChange,
+    PerformanceMeasure,
+    Quadrant,
+    SharedMeasure,
+)
+from services.measures.units import Direction, Unit
+from services.pagination import Page, paginate
+from services.partners.models import Partner
+from services.periods import Granularity
+from services.validation import validated
+from services.viewer import Viewer
+from services.visibility import Visibility
+
+
+class MeasureUpdate(SQLModel):
+    name: str | None = None
+    description: str | None = None
+    quadrant: Quadrant | None = None
+    unit: Unit | None = None
+    direction: Direction | None = None
+    granularity: Granularity | None = None
+    visibility: Visibility | None = None
+    share_in_aggregates: bool | None = None
+
+
+REQUIRED = (
+    "name",
+    "quadrant",
+    "unit",
+    "direction",
+    "granularity",
+    "visibility",
+    "share_in_aggregates",
+)
+_DUPLICATE = {
+    "uq_performance_measure_collaborative_id_partner_id_name": (
+        "name",
+        "this partner already has a measure with this name",
+    )
+}
+
+
+def visible_in(
+    *,
+    viewer: Viewer,
+    collaborative_id: UUID,
+    partner_ids: Sequence[UUID] = (),
+    quadrants: Sequence[Quadrant] = (),
+    result_ids: Sequence[UUID] = (),
+    visibilities: Sequence[Visibility] = (),
+    text: str | None = None,
+) -> SelectOfScalar[PerformanceMeasure]:
+    """The statement selecting the measures the viewer may see, filtered."""
+    statement = select(PerformanceMeasure).where(
+        PerformanceMeasure.collaborative_id == collaborative_id, policy.measure_visible(viewer)
+    )
+    if partner_ids:
+        statement = statement.where(col(PerformanceMeasure.partner_id).in_(partner_ids))
+    if quadrants:
+        statement = statement.where(col(PerformanceMeasure.quadrant).in_(quadrants))
+    if visibilities:
+        statement = statement.where(col(PerformanceMeasure.visibility).in_(visibilities))
+    if result_ids:
+        contributing = select(MeasureContribution.measure_id).where(
+            col(MeasureContribution.result_id).in_(result_ids)
+        )
+        statement = statement.where(col(PerformanceMeasure.id).in_(contributing))
+    if text:
+        pattern = f"%{text}%"
+        statement = statement.where(
+            or_(
+                col(PerformanceMeasure.name).ilike(pattern),
+                col(PerformanceMeasure.description).ilike(pattern),
+            )
+        )
+    return statement
+
+
+async def list_measures(
+    *,
+    session: AsyncSession,
+    statement: SelectOfScalar[PerformanceMeasure],
+    first: int,
+    after: str | None,
+    max_page_size: int,
+) -> Page[PerformanceMeasure]:
+    return await paginate(
+        session,
+        statement,
+        keys=(PerformanceMeasure.name, PerformanceMeasure.id),  # type: ignore[arg-type]
+        first=first,
+        after=after,
+        max_page_size=max_page_size,
+    )
+
+
+async def get_many(
+    *, session: AsyncSession, viewer: Viewer, ids: Sequence[UUID]
+) -> dict[UUID, PerformanceMeasure]:
+    return await get_visible(session, PerformanceMeasure, ids, policy.measure_visible(viewer))
+
+
+async def dimension_ids_of(
+    *, session: AsyncSession, measure_ids: Sequence[UUID]
+) -> dict[UUID, list[UUID]]:
+    rows = await session.exec(
+        select(MeasureDimension).where(col(MeasureDimension.measure_id).in_(measure_ids))
+    )
+    grouped: dict[UUID, list[UUID]] = {i: [] for i in measure_ids}
+    for link in rows.all():
+        grouped[link.measure_id].append(link.dimension_id)
+    return grouped
+
+
+async def contributions_of(
+    *, session: AsyncSession, measure_ids: Sequence[UUID]
+) -> dict[UUID, list[MeasureContribution]]:
+    rows = await session.exec(
+        select(MeasureContribution).where(col(MeasureContribution.measure_id).in_(measure_ids))
+    )
+    grouped: dict[UUID, list[MeasureContribution]] = {i: [] for i in measure_ids}
+    for link in rows.all():
+        grouped[link.measure_id].append(link)
+    return grouped
+
+
+async def visibility_changes_of(
+    *, session: AsyncSession, measure_ids: Sequence[UUID]
+) -> dict[UUID, list[MeasureVisibilityChange]]:
+    """The record of who-may-see changes; row-level security shows it to owners only."""
+    statement = (
+        select(MeasureVisibilityChange)
+        .where(col(MeasureVisibilityChange.measure_id).in_(measure_ids))
+        .order_by(col(MeasureVisibilityChange.changed_at))
+    )
+    grouped: dict[UUID, list[MeasureVisibilityChange]] = {i: [] for i in measure_ids}
+    for change in (await session.exec(statement)).all():
+        grouped[change.measure_id].append(change)
+    return grouped
+
+
+async def create_measure(
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    partner_id: UUID | None,
+    data: Mapping[str, Any],
+    links: Mapping[str, Any],
+) -> PerformanceMeasure:
+    """A partner defines a measure of its own work."""
+    partner = await fetch_one(session, Partner, partner_id, policy.partner_visible(viewer))
+    if partner is None:
+        raise not_found(("partnerId",), "partner")
+    if not policy.can_define_measures(viewer, partner.id):
+        raise DomainError.single(
+            ("partnerId",), ErrorCode.FORBIDDEN, "only the partner's own people define its measures"
+        )
+    measure = PerformanceMeasure(
+        collaborative_id=partner.collaborative_id,
+        partner_id=partner.id,
+        **validated(MeasureBase, data).model_dump(),
+    )
+    await _adopt(session, measure, links.get("shared_measure_id"))
+    await save(session, measure, duplicates=_DUPLICATE)
+    await _relink(session, measure, links)
+    return measure
+
+
+async def update_measure(
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    measure_id: UUID | None,
+    data: Mapping[str, Any],
+    links: Mapping[str, Any],
+) -> PerformanceMeasure:
+    """Change a measure (its owner only); a visibility change is recorded by the database."""
+    measure = await fetch_one(
+        session, PerformanceMeasure, measure_id, policy.measure_visible(viewer)
+    )
+    if measure is None or not policy.can_define_measures(viewer, measure.partner_id):
+        raise not_found(("id",), "measure")
+    apply(measure, validated(MeasureUpdate, data).model_dump(exclude_unset=True), required=REQUIRED)
+    validated(MeasureBase, measure.model_dump())
+    if "shared_measure_id" in links:
+        await _adopt(session, measure, links["shared_measure_id"])
+    await save(session, measure, duplicates=_DUPLICATE)
+    await _relink(session, measure, links)
+    await session.refresh(measure)
+    return measure
+
+
+async def _adopt(
+    session: AsyncSession, measure: PerformanceMeasure, shared_measure_id: UUID | None
+) -> None:
+    """Adopting a shared measure means reporting it the same way: same unit and period."""
+    if shared_measure_id is None:
+        measure.shared_measure_id = None
+        return
+    shared = await fetch_one(session, SharedMeasure, shared_measure_id)
+    if shared is None or shared.collaborative_id != measure.collaborative_id:
+        raise not_found(("sharedMeasureId",), "shared measure")
+    for name in ("unit", "granularity"):
+        if getattr(shared, name) != getattr(measure, name):
+            raise DomainError.single(
+                ("sharedMeasureId",),
+                ErrorCode.INVALID,
+                f"the shared measure's {name} is {getattr(shared, name).value}; "
+                f"this measure's is {getattr(measure, name).value}",
+            )
+    measure.shared_measure_id = shared.id
+
+
+async def _relink(
+    session: AsyncSession, measure: PerformanceMeasure, links: Mapping[str, Any]
+) -> None:
+    """Replace the dimension and contribution links that were given."""
+    where = {"collaborative_id": measure.collaborative_id, "measure_id": measure.id}
+    if links.get("dimension_ids") is not None:
+        dims = await dimensions.resolve_dimension_ids(
+            session=session,
+            collaborative_id=measure.collaborative_id,
+            ids=links["dimension_ids"],
+            field="dimensionIds",
+        )
+        await session.exec(delete(MeasureDimension).filter_by(**where))  # type: ignore[call-overload]
+        await save(session, *(MeasureDimension(**where, dimension_id=d) for d in dims))
+    for field, model, column in (
+        ("result_ids", Result, "result_id"),
+        ("indicator_ids", Indicator, "indicator_id"),
+    ):
+        ids = links.get(field)
+        if ids is None:
+            continue
+        found = await get_visible(session, model, [i for i in ids if i is not None])
+        for index, i in enumerate(ids):
+            if i is None or i not in found or found[i].collaborative_id != measure.collaborative_id:
+                raise not_found(
+                    ("contributesTo", field.replace("_ids", "Ids"), str(index)), column[:-3]
+                )
+        await session.exec(  # type: ignore[call-overload]
+            delete(MeasureContribution)
+            .filter_by(**where)
+            .where(col(getattr(MeasureContribution, column)).is_not(None))
+        )
+        await save(
+            session,
+            *(MeasureContribution(**where, **{column: i}) for i in dict.fromkeys(ids)),
+        )

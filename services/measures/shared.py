@@ -1,0 +1,96 @@
+"""Shared measures: definitions ratified by the collaborative so partners report alike."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services import policy
+from services.crud import apply, fetch_one, get_visible, save
+from services.errors import DomainError, ErrorCode, not_found
+from services.measures.models import (
+    Aggregation,
+    SharedMeasure,
+    SharedMeasureBase,
+    SharedMeasureStatus,
+)
+from services.measures.units import Direction, Unit
+from services.periods import Granularity
+from services.validation import validated
+from services.viewer import Viewer
+
+
+class SharedMeasureUpdate(SQLModel):
+    name: str | None = None
+    definition: str | None = None
+    unit: Unit | None = None
+    direction: Direction | None = None
+    numerator_definition: str | None = None
+    denominator_definition: str | None = None
+    aggregation: Aggregation | None = None
+    granularity: Granularity | None = None
+    status: SharedMeasureStatus | None = None
+
+
+_DUPLICATE = {"uq_shared_measure_collaborative_id_name": ("name", "a shared measure has this name")}
+REQUIRED = ("name", "unit", "direction", "aggregation", "granularity", "status")
+
+
+async def list_shared_measures(
+    *, session: AsyncSession, collaborative_id: UUID
+) -> list[SharedMeasure]:
+    statement = (
+        select(SharedMeasure)
+        .where(SharedMeasure.collaborative_id == collaborative_id)
+        .order_by(col(SharedMeasure.name))
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def get_many(*, session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, SharedMeasure]:
+    return await get_visible(session, SharedMeasure, ids)
+
+
+def _require_backbone(viewer: Viewer, collaborative_id: UUID) -> None:
+    if not policy.can_steward_agenda(viewer, collaborative_id):
+        raise DomainError.single(
+            ("collaborativeId",), ErrorCode.FORBIDDEN, "only the backbone keeps shared measures"
+        )
+
+
+async def create_shared_measure(
+    *, session: AsyncSession, viewer: Viewer, collaborative_id: UUID | None, data: Mapping[str, Any]
+) -> SharedMeasure:
+    if collaborative_id is None:
+        raise not_found(("collaborativeId",), "collaborative")
+    _require_backbone(viewer, collaborative_id)
+    shared = SharedMeasure(
+        collaborative_id=collaborative_id, **validated(SharedMeasureBase, data).model_dump()
+    )
+    await save(session, shared, duplicates=_DUPLICATE)
+    return shared
+
+
+async def update_shared_measure(
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    shared_measure_id: UUID | None,
+    data: Mapping[str, Any],
+) -> SharedMeasure:
+    shared = await fetch_one(session, SharedMeasure, shared_measure_id)
+    if shared is None:
+        raise not_found(("id",), "shared measure")
+    _require_backbone(viewer, shared.collaborative_id)
+    apply(
+        shared,
+        validated(SharedMeasureUpdate, data).model_dump(exclude_unset=True),
+        required=REQUIRED,
+    )
+    validated(SharedMeasureBase, shared.model_dump())
+    await save(session, shared, duplicates=_DUPLICATE)
+    return shared

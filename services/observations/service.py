@@ -1,0 +1,330 @@
+"""Submitting, correcting, publishing and reading observations.
+
+A batch is all-or-nothing and idempotent by its client key; a correction is a new
+revision with a reason, never an overwrite; a draft is its owner's until published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from uuid import UUID
+
+from sqlalchemy import func, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services import policy
+from services.crud import fetch_one, get_visible
+from services.errors import DomainError, ErrorCode, Problem, not_found
+from services.observations.models import Observation, ObservationBatch, ObservationStatus
+from services.observations.subjects import Reported, reportable, rules_for
+from services.observations.validation import ObservationInput, validate_batch
+from services.viewer import Viewer
+
+MAX_BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    batch: ObservationBatch
+    observations: list[Observation]
+    replayed: bool  # True when the client key was seen before: nothing was written
+
+
+def _fingerprint(status: ObservationStatus, rows: Sequence[ObservationInput]) -> str:
+    body = json.dumps([status.value, [asdict(r) for r in rows]], default=str, sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+async def submit_observations(
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    measure_id: UUID | None,
+    indicator_id: UUID | None,
+    client_key: str,
+    status: ObservationStatus,
+    rows: Sequence[ObservationInput],
+) -> Submitted:
+    """Record a batch for one measure or indicator; a repeated client key writes nothing."""
+    subject = await reportable(
+        session=session, viewer=viewer, measure_id=measure_id, indicator_id=indicator_id
+    )
+    client_key = client_key.strip()
+    if not 1 <= len(client_key) <= 200:
+        raise DomainError.single(("clientKey",), ErrorCode.INVALID, "must be 1 to 200 characters")
+    if not 1 <= len(rows) <= MAX_BATCH:
+        raise DomainError.single(
+            ("observations",), ErrorCode.OUT_OF_RANGE, f"send 1 to {MAX_BATCH} observations"
+        )
+    fingerprint = _fingerprint(status, rows)
+    earlier = await _replay(session, subject, client_key, fingerprint)
+    if earlier is not None:
+        return earlier
+    clean, problems = validate_batch(rows, await rules_for(session=session, subject=subject))
+    problems += await _already_reported(session, subject, clean)
+    if problems:
+        raise DomainError(problems)
+    batch = ObservationBatch(
+        collaborative_id=subject.row.collaborative_id,
+        partner_id=subject.partner_id,
+        client_key=client_key,
+        request_hash=fingerprint,
+        **subject.subject_columns(),
+    )
+    observations = [
+        Observation(
+            collaborative_id=subject.row.collaborative_id,
+            status=status,
+            granularity=subject.row.granularity,
+            batch_id=batch.id,
+            recorded_by_account=viewer.account_id,
+            recorded_by_api_key=viewer.api_key_id,
+            **subject.subject_columns(),
+            **asdict(row),
+        )
+        for row in clean
+    ]
+    batch.observation_ids = [o.id for o in observations]
+    try:
+        async with session.begin_nested():
+            session.add(batch)
+            session.add_all(observations)
+            await session.flush()
+    except IntegrityError as e:
+        # A concurrent request with the same key or cell got there first.
+        replayed = await _replay(session, subject, client_key, fingerprint)
+        if replayed is not None:
+            return replayed
+        raise DomainError.single(
+            ("observations",), ErrorCode.DUPLICATE, "another batch reported these cells meanwhile"
+        ) from e
+    return Submitted(batch=batch, observations=observations, replayed=False)
+
+
+async def _replay(
+    session: AsyncSession, subject: Reported, client_key: str, fingerprint: str
+) -> Submitted | None:
+    statement = select(ObservationBatch).where(
+        ObservationBatch.collaborative_id == subject.row.collaborative_id,
+        ObservationBatch.subject_id == subject.row.id,
+        ObservationBatch.client_key == client_key,
+    )
+    batch = (await session.exec(statement)).first()
+    if batch is None:
+        return None
+    if batch.request_hash != fingerprint:
+        raise DomainError.single(
+            ("clientKey",), ErrorCode.DUPLICATE, "was already used for a different batch"
+        )
+    found = await get_visible(session, Observation, batch.observation_ids)
+    return Submitted(
+        batch=batch,
+        observations=[found[i] for i in batch.observation_ids if i in found],
+        replayed=True,
+    )
+
+
+async def _already_reported(
+    session: AsyncSession, subject: Reported, rows: Sequence
+) -> list[Problem]:
+    """Cells that already have a current value: those take a correction, not a new row."""
+    if not rows:
+        return []
+    cells = [(r.period_start, r.breakdown_key) for r in rows]
+    statement = select(Observation.period_start, Observation.breakdown_key).where(
+        Observation.collaborative_id == subject.row.collaborative_id,
+        Observation.subject_id == subject.row.id,
+        Observation.granularity == subject.row.granularity,
+        col(Observation.is_current).is_(True),
+        tuple_(Observation.period_start, Observation.breakdown_key).in_(cells),
+    )
+    taken = set((await session.exec(statement)).all())
+    return [
+        Problem(
+            ("observations", str(i), "periodStart"),
+            ErrorCode.DUPLICATE,
+            "this period and breakdown already has a value: correct it with correctObservation",
+        )
+        for i, cell in enumerate(cells)
+        if cell in taken
+    ]
+
+
+async def correct_observation(
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    observation_id: UUID | None,
+    values: dict,
+    reason: str,
+) -> Observation:
+    """A new revision of a current observation, with the reason; the old one stays readable."""
+    old = await fetch_one(session, Observation, observation_id, policy.observation_visible(viewer))
+    if old is None:
+        raise not_found(("id",), "observation")
+    subject = await reportable(
+        session=session,
+        viewer=viewer,
+        measure_id=old.measure_id,
+        indicator_id=old.indicator_id,
+        field="id",
+    )
+    if not old.is_current:
+        raise DomainError.single(
+            ("id",), ErrorCode.INVALID, "only the current revision can be corrected"
+        )
+    if not reason.strip():
+        raise DomainError.single(("reason",), ErrorCode.REQUIRED, "say why the value changed")
+    numbers = ("value", "numerator", "denominator", "suppressed_at_source")
+    replaces_value = any(name in values for name in numbers)
+    row = ObservationInput(
+        period_start=old.period_start,
+        breakdown=old.breakdown,
+        n=values.get("n", old.n),
+        note=values.get("note", old.note) or "",
+        **{name: (values.get(name) if replaces_value else getattr(old, name)) for name in numbers},
+    )
+    clean, problems = validate_batch([row], await rules_for(session=session, subject=subject))
+    if problems:
+        raise DomainError(Problem(p.field[2:], p.code, p.message) for p in problems)
+    old.is_current = False
+    session.add(old)
+    await session.flush()
+    new = Observation(
+        collaborative_id=old.collaborative_id,
+        status=old.status,
+        granularity=old.granularity,
+        revision=old.revision + 1,
+        previous_id=old.id,
+        correction_reason=reason.strip(),
+        recorded_by_account=viewer.account_id,
+        recorded_by_api_key=viewer.api_key_id,
+        measure_id=old.measure_id,
+        indicator_id=old.indicator_id,
+        **asdict(clean[0]),
+    )
+    session.add(new)
+    await session.flush()
+    return new
+
+
+async def publish_observations(
+    *, session: AsyncSession, viewer: Viewer, ids: Sequence[UUID | None]
+) -> list[Observation]:
+    """Make drafts visible as their measure allows (owner only; all or nothing)."""
+    found = await get_visible(
+        session, Observation, [i for i in ids if i is not None], policy.observation_visible(viewer)
+    )
+    problems = []
+    for index, i in enumerate(ids):
+        row = found.get(i) if i else None
+        if row is None or not (
+            row.partner_id in viewer.partner_ids
+            or (row.partner_id is None and row.collaborative_id in viewer.backbone_of)
+        ):
+            problems.append(
+                Problem(("ids", str(index)), ErrorCode.NOT_FOUND, "no observation with this id")
+            )
+    if problems:
+        raise DomainError(problems)
+    published = [found[i] for i in ids if i is not None]
+    for row in published:
+        row.status = ObservationStatus.PUBLISHED
+        session.add(row)
+    await session.flush()
+    return published
+
+
+async def list_observations(
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    subject_id: UUID,
+    start: date | None,
+    end: date | None,
+    breakdowns: Sequence[str] | None,
+    all_cells: bool,
+) -> list[Observation]:
+    """Current observations of one subject in a period range, oldest first.
+
+    `breakdowns` are breakdown keys to return; by default only the total.
+    """
+    statement = select(Observation).where(
+        Observation.subject_id == subject_id,
+        col(Observation.is_current).is_(True),
+        policy.observation_visible(viewer),
+    )
+    if start is not None:
+        statement = statement.where(Observation.period_start >= start)
+    if end is not None:
+        statement = statement.where(Observation.period_start <= end)
+    if not all_cells:
+        statement = statement.where(col(Observation.breakdown_key).in_(breakdowns or [""]))
+    statement = statement.order_by(col(Observation.period_start), col(Observation.breakdown_key))
+    return list((await session.exec(statement)).all())
+
+
+async def latest_totals(
+    *, session: AsyncSession, viewer: Viewer, subject_ids: Sequence[UUID], count: int
+) -> dict[UUID, list[Observation]]:
+    """The latest `count` totals of each subject, newest first: one query for a dashboard."""
+    ranked = (
+        select(
+            Observation.id,
+            func.row_number()
+            .over(
+                partition_by=Observation.subject_id, order_by=col(Observation.period_start).desc()
+            )
+            .label("rank"),
+        )
+        .where(
+            col(Observation.subject_id).in_(subject_ids),
+            col(Observation.is_current).is_(True),
+            Observation.breakdown_key == "",
+            policy.observation_visible(viewer),
+        )
+        .subquery()
+    )
+    statement = (
+        select(Observation)
+        .join(ranked, ranked.c.id == Observation.id)
+        .where(ranked.c.rank <= count)
+        .order_by(col(Observation.period_start).desc())
+    )
+    grouped: dict[UUID, list[Observation]] = {i: [] for i in subject_ids}
+    for row in (await session.exec(statement)).all():
+        grouped[row.subject_id].append(row)  # type: ignore[index]
+    return grouped
+
+
+async def revisions_of(
+    *, session: AsyncSession, viewer: Viewer, observations: Sequence[Observation]
+) -> dict[UUID, list[Observation]]:
+    """Every revision of each observation's cell, first to last."""
+    cells = {
+        (o.subject_id, o.granularity, o.period_start, o.breakdown_key): o.id for o in observations
+    }
+    statement = (
+        select(Observation)
+        .where(
+            tuple_(
+                Observation.subject_id,
+                Observation.granularity,
+                Observation.period_start,
+                Observation.breakdown_key,
+            ).in_(list(cells)),
+            policy.observation_visible(viewer),
+        )
+        .order_by(col(Observation.revision))
+    )
+    grouped: dict[UUID, list[Observation]] = {o.id: [] for o in observations}
+    for row in (await session.exec(statement)).all():
+        key = (row.subject_id, row.granularity, row.period_start, row.breakdown_key)
+        grouped[cells[key]].append(row)
+    return grouped
