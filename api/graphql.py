@@ -16,8 +16,9 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from api.auth import AuthenticationError, TokenVerifier, authenticate
-from api.context import Context, Loaders
+from api.context import Context
 from api.database import Database
+from api.loaders import Loaders
 from api.settings import Settings
 
 

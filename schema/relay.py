@@ -36,6 +36,17 @@ def raw_id(global_id: str | None, type_name: str) -> UUID | None:
     return decoded[1]
 
 
+def raw_ids(global_ids: Sequence[str] | None, type_name: str) -> list[UUID]:
+    """Ids inside global ids of one type, for filters. Foreign or malformed ids match nothing.
+
+    An unmatched id becomes the nil UUID rather than being dropped, so that a filter on
+    only bad ids selects nothing instead of everything.
+    """
+    if not global_ids:
+        return []
+    return [raw_id(g, type_name) or UUID(int=0) for g in global_ids]
+
+
 @strawberry.interface(description="An object with a global id, fetchable with `node(id)`.")
 class Node:
     id: strawberry.ID

@@ -10,7 +10,13 @@ from strawberry.extensions import MaskErrors, ParserCache, QueryDepthLimiter, Va
 from strawberry.types import ExecutionContext, Info
 
 from api.context import Context
+from schema.agenda import mutations as agenda_mutations
 from schema.collaboratives.types import Collaborative
+from schema.dimensions import mutations as dimension_mutations
+from schema.indicators import mutations as indicator_mutations
+from schema.measures import mutations as measure_mutations
+from schema.observations import mutations as observation_mutations
+from schema.observations.types import Observation
 from schema.partners import mutations as partner_mutations
 from schema.partners.types import Partner
 from schema.relay import Node, resolve_nodes
@@ -53,6 +59,40 @@ class Mutation:
         resolver=partner_mutations.update_partner,
         description="Change a partner's profile (its stewards; the backbone except visibility).",
     )
+    create_domain = strawberry.mutation(resolver=agenda_mutations.create_domain)
+    update_domain = strawberry.mutation(resolver=agenda_mutations.update_domain)
+    create_result = strawberry.mutation(resolver=agenda_mutations.create_result)
+    update_result = strawberry.mutation(resolver=agenda_mutations.update_result)
+    create_dimension = strawberry.mutation(resolver=dimension_mutations.create_dimension)
+    create_indicator = strawberry.mutation(
+        resolver=indicator_mutations.create_indicator,
+        description="Propose an indicator for a result (backbone).",
+    )
+    update_indicator = strawberry.mutation(resolver=indicator_mutations.update_indicator)
+    create_shared_measure = strawberry.mutation(resolver=measure_mutations.create_shared_measure)
+    update_shared_measure = strawberry.mutation(resolver=measure_mutations.update_shared_measure)
+    create_measure = strawberry.mutation(
+        resolver=measure_mutations.create_measure,
+        description="A partner defines a performance measure of its own work.",
+    )
+    update_measure = strawberry.mutation(
+        resolver=measure_mutations.update_measure,
+        description="Change a measure (its owner only); visibility changes are recorded.",
+    )
+    submit_observations = strawberry.mutation(
+        resolver=observation_mutations.submit_observations,
+        description="Record a batch for one measure or indicator: all or nothing, idempotent "
+        "by client key.",
+    )
+    correct_observation = strawberry.mutation(
+        resolver=observation_mutations.correct_observation,
+        description="A new revision of an observation, with the reason; history is kept.",
+    )
+    publish_observations = strawberry.mutation(
+        resolver=observation_mutations.publish_observations,
+        description="Make drafts visible as their measure allows.",
+    )
+    set_target = strawberry.mutation(resolver=observation_mutations.set_target)
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
@@ -76,7 +116,7 @@ def build_schema() -> strawberry.Schema:
     return TableroSchema(
         query=Query,
         mutation=Mutation,
-        types=[Partner, Collaborative],
+        types=[Partner, Collaborative, Observation],
         extensions=[
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),

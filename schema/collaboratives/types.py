@@ -9,10 +9,20 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
+from schema.agenda.types import Domain, Result
+from schema.dimensions.types import Dimension
+from schema.enums import IndicatorStatusEnum, QuadrantEnum, VisibilityEnum
+from schema.indicators.types import Indicator
+from schema.measures.types import Measure, SharedMeasure
 from schema.partners.types import Partner, PartnerKindEnum
-from schema.relay import Connection, Node, fetches_nodes, to_global_id
+from schema.relay import Connection, Node, fetches_nodes, raw_ids, to_global_id
+from services.agenda import service as agenda
 from services.collaboratives import service as collaboratives
 from services.collaboratives.models import Collaborative as CollaborativeModel
+from services.dimensions import service as dimensions
+from services.indicators import service as indicators
+from services.measures import service as measures
+from services.measures import shared as shared_measures
 from services.pagination import count as count_rows
 from services.partners import service as partners
 
@@ -77,6 +87,92 @@ class Collaborative(Node):
             return await count_rows(ctx.session, statement)
 
         return Connection.from_page(page, Partner.from_model, total)
+
+    @strawberry.field(description="The themes of the common agenda.")
+    async def domains(self, info: Info[Context, None]) -> list[Domain]:
+        rows = await agenda.list_domains(session=info.context.session, collaborative_id=self.raw_id)
+        return [Domain.from_model(d) for d in rows]
+
+    @strawberry.field(description="The population results the collaborative works for.")
+    async def results(self, info: Info[Context, None]) -> list[Result]:
+        rows = await agenda.list_results(session=info.context.session, collaborative_id=self.raw_id)
+        return [Result.from_model(r) for r in rows]
+
+    @strawberry.field(description="The disaggregation vocabulary.")
+    async def dimensions(self, info: Info[Context, None]) -> list[Dimension]:
+        rows = await dimensions.list_dimensions(
+            session=info.context.session, collaborative_id=self.raw_id
+        )
+        return [Dimension.from_model(d) for d in rows]
+
+    @strawberry.field
+    async def shared_measures(self, info: Info[Context, None]) -> list[SharedMeasure]:
+        rows = await shared_measures.list_shared_measures(
+            session=info.context.session, collaborative_id=self.raw_id
+        )
+        return [SharedMeasure.from_model(m) for m in rows]
+
+    @strawberry.field(description="Indicators the viewer may see, by name.")
+    async def indicators(
+        self,
+        info: Info[Context, None],
+        first: int = 20,
+        after: str | None = None,
+        result_ids: list[strawberry.ID] | None = None,
+        statuses: list[IndicatorStatusEnum] | None = None,  # type: ignore[valid-type]
+        text: str | None = None,
+    ) -> Connection[Indicator]:
+        ctx = info.context
+        statement = indicators.visible_in(
+            viewer=ctx.viewer,
+            collaborative_id=self.raw_id,
+            result_ids=raw_ids(result_ids, "Result"),
+            statuses=statuses or (),
+            text=text,
+        )
+        page = await indicators.list_indicators(
+            session=ctx.session,
+            statement=statement,
+            first=first,
+            after=after,
+            max_page_size=ctx.settings.max_page_size,
+        )
+        return Connection.from_page(
+            page, Indicator.from_model, lambda: count_rows(ctx.session, statement)
+        )
+
+    @strawberry.field(description="Partners' performance measures the viewer may see, by name.")
+    async def measures(
+        self,
+        info: Info[Context, None],
+        first: int = 20,
+        after: str | None = None,
+        partner_ids: list[strawberry.ID] | None = None,
+        quadrants: list[QuadrantEnum] | None = None,  # type: ignore[valid-type]
+        result_ids: list[strawberry.ID] | None = None,
+        visibilities: list[VisibilityEnum] | None = None,  # type: ignore[valid-type]
+        text: str | None = None,
+    ) -> Connection[Measure]:
+        ctx = info.context
+        statement = measures.visible_in(
+            viewer=ctx.viewer,
+            collaborative_id=self.raw_id,
+            partner_ids=raw_ids(partner_ids, "Partner"),
+            quadrants=quadrants or (),
+            result_ids=raw_ids(result_ids, "Result"),
+            visibilities=visibilities or (),
+            text=text,
+        )
+        page = await measures.list_measures(
+            session=ctx.session,
+            statement=statement,
+            first=first,
+            after=after,
+            max_page_size=ctx.settings.max_page_size,
+        )
+        return Connection.from_page(
+            page, Measure.from_model, lambda: count_rows(ctx.session, statement)
+        )
 
 
 @fetches_nodes("Collaborative")

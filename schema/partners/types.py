@@ -9,13 +9,14 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from schema.relay import Node, fetches_nodes, to_global_id
+from schema.relay import Connection, Node, fetches_nodes, to_global_id
 from services.partners import service as partners
 from services.partners.models import Partner as PartnerModel
 from services.partners.models import PartnerKind, ProfileVisibility
 
 if TYPE_CHECKING:
     from schema.collaboratives.types import Collaborative
+    from schema.measures.types import Measure
 
 PartnerKindEnum = strawberry.enum(PartnerKind, name="PartnerKind")
 ProfileVisibilityEnum = strawberry.enum(
@@ -69,6 +70,31 @@ class Partner(Node):
         if found is None:
             return None
         return PartnerContact(email=found.email, phone=found.phone, address=found.address)
+
+    @strawberry.field(description="This partner's performance measures the viewer may see.")
+    async def measures(
+        self, info: Info[Context, None], first: int = 20, after: str | None = None
+    ) -> Connection[Annotated[Measure, strawberry.lazy("schema.measures.types")]]:
+        from schema.measures.types import Measure
+        from services.measures import service as measures
+        from services.pagination import count as count_rows
+
+        ctx = info.context
+        statement = measures.visible_in(
+            viewer=ctx.viewer,
+            collaborative_id=self.model.collaborative_id,
+            partner_ids=[self.model.id],
+        )
+        page = await measures.list_measures(
+            session=ctx.session,
+            statement=statement,
+            first=first,
+            after=after,
+            max_page_size=ctx.settings.max_page_size,
+        )
+        return Connection.from_page(
+            page, Measure.from_model, lambda: count_rows(ctx.session, statement)
+        )
 
 
 @fetches_nodes("Partner")

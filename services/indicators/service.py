@@ -199,3 +199,18 @@ def _links(indicator: Indicator, dimension_ids: Sequence[UUID]) -> list[Indicato
         )
         for d in dimension_ids
     ]
+
+
+async def of_results(
+    *, session: AsyncSession, viewer: Viewer, result_ids: Sequence[UUID]
+) -> dict[UUID, list[Indicator]]:
+    """The visible indicators of each result, by name."""
+    statement = (
+        select(Indicator)
+        .where(col(Indicator.result_id).in_(result_ids), policy.indicator_visible(viewer))
+        .order_by(col(Indicator.name))
+    )
+    grouped: dict[UUID, list[Indicator]] = {i: [] for i in result_ids}
+    for indicator in (await session.exec(statement)).all():
+        grouped[indicator.result_id].append(indicator)
+    return grouped

@@ -1,0 +1,113 @@
+"""The Indicator type: a population measure of a result, with its series of observations."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import Context
+from schema.dimensions.types import Dimension, load_dimensions
+from schema.enums import (
+    DirectionEnum,
+    GranularityEnum,
+    IndicatorKindEnum,
+    IndicatorStatusEnum,
+    UnitEnum,
+)
+from schema.observations import fields
+from schema.observations.types import BreakdownInput, Observation, Period, Target
+from schema.partners.types import ProfileVisibilityEnum
+from schema.relay import Node, fetches_nodes, to_global_id
+from services.indicators import service as indicators
+from services.indicators.models import Indicator as IndicatorModel
+
+
+@strawberry.type(description="Where the curve started: a period and its value.")
+class Baseline:
+    period: Period
+    value: float
+
+
+@strawberry.type(description="A population indicator of a result, community-defined.")
+class Indicator(Node):
+    name: str
+    definition: str
+    unit: UnitEnum  # type: ignore[valid-type]
+    direction: DirectionEnum  # type: ignore[valid-type]
+    kind: IndicatorKindEnum  # type: ignore[valid-type]
+    data_source: str
+    granularity: GranularityEnum  # type: ignore[valid-type]
+    status: IndicatorStatusEnum  # type: ignore[valid-type]
+    visibility: ProfileVisibilityEnum  # type: ignore[valid-type]
+    baseline: Baseline | None
+    model: strawberry.Private[IndicatorModel]
+
+    @classmethod
+    def from_model(cls, m: IndicatorModel) -> Indicator:
+        baseline = None
+        if m.baseline_period_start is not None and m.baseline_value is not None:
+            baseline = Baseline(
+                period=Period.of(m.granularity, m.baseline_period_start), value=m.baseline_value
+            )
+        return cls(
+            id=to_global_id("Indicator", m.id),
+            name=m.name,
+            definition=m.definition,
+            unit=m.unit,
+            direction=m.direction,
+            kind=m.kind,
+            data_source=m.data_source,
+            granularity=m.granularity,
+            status=m.status,
+            visibility=m.visibility,
+            baseline=baseline,
+            model=m,
+        )
+
+    @strawberry.field
+    async def result(
+        self, info: Info[Context, None]
+    ) -> Annotated[Result, strawberry.lazy("schema.agenda.types")]:  # noqa: F821
+        from schema.agenda.types import Result
+
+        return Result.from_model(await info.context.loaders.result.load(self.model.result_id))
+
+    @strawberry.field(description="The dimensions this indicator is disaggregated by.")
+    async def dimensions(self, info: Info[Context, None]) -> list[Dimension]:
+        ids = await info.context.loaders.indicator_dimension_ids.load(self.model.id)
+        return await load_dimensions(info, ids)
+
+    @strawberry.field(description="Targets for the total and for cells (equity targets).")
+    async def targets(self, info: Info[Context, None]) -> list[Target]:
+        return await fields.targets_of(info, self.model.id)
+
+    @strawberry.field(
+        description="Current observations, oldest first: the total unless `breakdown` names a "
+        "cell, or every cell with `allCells`."
+    )
+    async def observations(
+        self,
+        info: Info[Context, None],
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+        breakdown: list[BreakdownInput] | None = None,
+        all_cells: bool = False,
+    ) -> list[Observation]:
+        return await fields.observations_of(info, self.model.id, from_, to, breakdown, all_cells)
+
+    @strawberry.field(description="The latest totals, newest first.")
+    async def latest_observations(
+        self, info: Info[Context, None], count: int = 8
+    ) -> list[Observation]:
+        return await fields.latest_of(info, self.model.id, count)
+
+
+@fetches_nodes("Indicator")
+async def fetch_indicators(info: Info[Context, None], ids: Any) -> dict[UUID, Indicator]:
+    ctx = info.context
+    found = await indicators.get_many(session=ctx.session, viewer=ctx.viewer, ids=ids)
+    return {k: Indicator.from_model(v) for k, v in found.items()}
