@@ -41,15 +41,17 @@ def _decode(cursor: str, keys: tuple[InstrumentedAttribute, ...]) -> list[Any]:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if not isinstance(values, list) or len(values) != len(keys):
             raise ValueError
-        converted = []
+        converted: list[Any] = []
         for key, value in zip(keys, values, strict=True):
             python_type = key.type.python_type
             if python_type is UUID:
                 converted.append(UUID(value))
             elif python_type is datetime:
                 converted.append(datetime.fromisoformat(value))
+            elif isinstance(value, str | int | float) and not isinstance(value, bool):
+                converted.append(value)
             else:
-                converted.append(python_type(value))
+                raise TypeError(value)
         return converted
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as e:
         raise DomainError.single(
