@@ -131,7 +131,14 @@ class Measure(Node):
     @strawberry.field(description="Every change of visibility; only the owner sees them.")
     async def visibility_changes(self, info: Info[Context, None]) -> list[VisibilityChange]:
         rows = await info.context.loaders.visibility_changes.load(self.model.id)
-        return [VisibilityChange(r.from_visibility, r.to_visibility, r.changed_at) for r in rows]
+        return [
+            VisibilityChange(
+                from_visibility=r.from_visibility,
+                to_visibility=r.to_visibility,
+                changed_at=r.changed_at,
+            )
+            for r in rows
+        ]
 
     @strawberry.field(description="Targets for the total and for cells (equity targets).")
     async def targets(self, info: Info[Context, None]) -> list[Target]:

@@ -57,7 +57,14 @@ async def labelled(
     cells = []
     for dimension, category in sorted(breakdown.items()):
         name, category_label = labels.get((dimension, category), (dimension, category))
-        cells.append(BreakdownCell(dimension, category, name, category_label))
+        cells.append(
+            BreakdownCell(
+                dimension=dimension,
+                category=category,
+                dimension_name=name,
+                category_label=category_label,
+            )
+        )
     return cells
 
 
