@@ -22,6 +22,12 @@ _CODES = {
 }
 
 
+_MESSAGES = {
+    "string_pattern_mismatch": "use lowercase letters, digits and _ (starting with a letter or "
+    "digit)",
+}
+
+
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
@@ -36,7 +42,7 @@ def validated(model: type[M], data: Mapping[str, Any], *, prefix: tuple[str, ...
             Problem(
                 field=prefix + tuple(camel(str(part)) for part in err["loc"]),
                 code=_CODES.get(err["type"], ErrorCode.INVALID),
-                message=err["msg"],
+                message=_MESSAGES.get(err["type"], err["msg"]),
             )
             for err in e.errors()
         ) from e

@@ -17,7 +17,7 @@ from services.dimensions import service as dimensions
 class CategoryInput:
     key: str
     label: str
-    position: int = 0
+    position: int | None = strawberry.field(default=None, description="Defaults to list order.")
 
 
 @strawberry.input
@@ -43,7 +43,10 @@ async def create_dimension(
         viewer=ctx.viewer,
         collaborative_id=raw_id(input.collaborative_id, "Collaborative"),
         data={"key": input.key, "name": input.name},
-        categories=[sent_fields(c) for c in input.categories],
+        categories=[
+            {**sent_fields(c), "position": index if c.position is None else c.position}
+            for index, c in enumerate(input.categories)
+        ],
     )
     return await attempt(
         action, lambda d: DimensionPayload(dimension=Dimension.from_model(d)), DimensionPayload

@@ -13,7 +13,7 @@ KEY_PATTERN = "^[a-z0-9][a-z0-9_]*$"
 
 
 class DimensionBase(SQLModel):
-    key: str = Field(min_length=1, max_length=64, regex=KEY_PATTERN)
+    key: str = Field(min_length=1, max_length=64, schema_extra={"pattern": KEY_PATTERN})
     name: str = Field(min_length=1, max_length=200)
 
 
@@ -29,7 +29,7 @@ class Dimension(DimensionBase, table=True):
 
 
 class CategoryBase(SQLModel):
-    key: str = Field(min_length=1, max_length=64, regex=KEY_PATTERN)
+    key: str = Field(min_length=1, max_length=64, schema_extra={"pattern": KEY_PATTERN})
     label: str = Field(min_length=1, max_length=200)
     position: int = 0
 

@@ -1,0 +1,269 @@
+"""The common agenda through the API: the backbone keeps it, everyone may read it."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.settings import Settings
+from schema.relay import to_global_id
+from services.partners.models import PartnerKind
+from services.viewer import Role
+from tests.factories import bearer, graphql, make_collaborative, make_member, make_partner
+
+CREATE_DOMAIN = """mutation($input: CreateDomainInput!) { createDomain(input: $input) {
+  domain { id name } userErrors { field code } } }"""
+CREATE_RESULT = """mutation($input: CreateResultInput!) { createResult(input: $input) {
+  result { id statement domain { name } } userErrors { field code } } }"""
+CREATE_DIMENSION = """mutation($input: CreateDimensionInput!) { createDimension(input: $input) {
+  dimension { id key categories { key label } } userErrors { field code message } } }"""
+CREATE_INDICATOR = """mutation($input: CreateIndicatorInput!) { createIndicator(input: $input) {
+  indicator { id name status baseline { value period { label } } dimensions { key }
+    result { statement } }
+  userErrors { field code message } } }"""
+UPDATE_INDICATOR = """mutation($input: UpdateIndicatorInput!) { updateIndicator(input: $input) {
+  indicator { status visibility } userErrors { field code message } } }"""
+CREATE_SHARED = """mutation($input: CreateSharedMeasureInput!) {
+  createSharedMeasure(input: $input) {
+  sharedMeasure { name aggregation } userErrors { field code } } }"""
+SET_TARGET = """mutation($input: SetTargetInput!) { setTarget(input: $input) {
+  target { value periodStart breakdown { category } } userErrors { field code message } } }"""
+AGENDA = """query($slug: String!) { collaborative(slug: $slug) {
+  domains { name results { statement
+    indicators { name status targets { value breakdown { category } } } } }
+  dimensions { key categories { key } } sharedMeasures { name }
+  indicators(first: 10) { totalCount nodes { name status } } } }"""
+
+
+@pytest.fixture
+async def people(session, settings: Settings):
+    collaborative = await make_collaborative(session)
+    backbone = await make_partner(session, collaborative, kind=PartnerKind.BACKBONE)
+    steward_of = await make_partner(session, collaborative)
+    return collaborative, {
+        "backbone": bearer(
+            settings, await make_member(session, collaborative, Role.BACKBONE, backbone)
+        ),
+        "steward": bearer(
+            settings, await make_member(session, collaborative, Role.PARTNER_STEWARD, steward_of)
+        ),
+        "resident": bearer(settings, await make_member(session, collaborative, Role.RESIDENT)),
+        "anonymous": {},
+    }
+
+
+async def build_agenda(client, collaborative, backbone: dict[str, str]) -> dict[str, str]:
+    collaborative_id = to_global_id("Collaborative", collaborative.id)
+    domain = await graphql(
+        client,
+        CREATE_DOMAIN,
+        {"input": {"collaborativeId": collaborative_id, "name": "Education"}},
+        backbone,
+    )
+    domain_id = domain["data"]["createDomain"]["domain"]["id"]
+    result = await graphql(
+        client,
+        CREATE_RESULT,
+        {"input": {"domainId": domain_id, "statement": "Children enter school ready"}},
+        backbone,
+    )
+    dimension = await graphql(
+        client,
+        CREATE_DIMENSION,
+        {
+            "input": {
+                "collaborativeId": collaborative_id,
+                "key": "race_ethnicity",
+                "name": "Race and ethnicity",
+                "categories": [
+                    {"key": "latino", "label": "Latino/a"},
+                    {"key": "black", "label": "Black"},
+                ],
+            }
+        },
+        backbone,
+    )
+    indicator = await graphql(
+        client,
+        CREATE_INDICATOR,
+        {
+            "input": {
+                "resultId": result["data"]["createResult"]["result"]["id"],
+                "name": "Kindergarten readiness",
+                "unit": "PERCENT",
+                "direction": "HIGHER_IS_BETTER",
+                "granularity": "SCHOOL_YEAR",
+                "baseline": {"periodStart": "2022-08-01", "value": 48.5},
+                "dimensionIds": [dimension["data"]["createDimension"]["dimension"]["id"]],
+            }
+        },
+        backbone,
+    )
+    return {
+        "collaborative": collaborative_id,
+        "domain": domain_id,
+        "indicator": indicator["data"]["createIndicator"]["indicator"]["id"],
+        "indicator_body": indicator,
+    }
+
+
+async def test_the_backbone_builds_the_agenda_and_anyone_reads_what_is_adopted(
+    client, people
+) -> None:
+    collaborative, viewers = people
+    ids = await build_agenda(client, collaborative, viewers["backbone"])
+    created = ids["indicator_body"]["data"]["createIndicator"]
+    assert created["userErrors"] == []
+    assert created["indicator"]["status"] == "PROPOSED"
+    assert created["indicator"]["baseline"] == {"value": 48.5, "period": {"label": "2022-23"}}
+    assert created["indicator"]["dimensions"] == [{"key": "race_ethnicity"}]
+    # a proposal is for members; once ratified it is public
+    anonymous = await graphql(client, AGENDA, {"slug": collaborative.slug})
+    assert anonymous["data"]["collaborative"]["indicators"]["totalCount"] == 0
+    resident = await graphql(client, AGENDA, {"slug": collaborative.slug}, viewers["resident"])
+    assert resident["data"]["collaborative"]["indicators"]["nodes"] == [
+        {"name": "Kindergarten readiness", "status": "PROPOSED"}
+    ]
+    ratified = await graphql(
+        client,
+        UPDATE_INDICATOR,
+        {"input": {"id": ids["indicator"], "status": "RATIFIED"}},
+        viewers["backbone"],
+    )
+    assert ratified["data"]["updateIndicator"]["indicator"]["status"] == "RATIFIED"
+    target = await graphql(
+        client,
+        SET_TARGET,
+        {
+            "input": {
+                "subjectId": ids["indicator"],
+                "periodStart": "2027-08-01",
+                "value": 70,
+                "breakdown": [{"dimension": "race_ethnicity", "category": "latino"}],
+            }
+        },
+        viewers["backbone"],
+    )
+    assert target["data"]["setTarget"]["target"]["breakdown"] == [{"category": "latino"}]
+    anonymous = await graphql(client, AGENDA, {"slug": collaborative.slug})
+    agenda = anonymous["data"]["collaborative"]
+    assert agenda["domains"] == [
+        {
+            "name": "Education",
+            "results": [
+                {
+                    "statement": "Children enter school ready",
+                    "indicators": [
+                        {
+                            "name": "Kindergarten readiness",
+                            "status": "RATIFIED",
+                            "targets": [{"value": 70.0, "breakdown": [{"category": "latino"}]}],
+                        }
+                    ],
+                }
+            ],
+        }
+    ]
+    assert agenda["dimensions"] == [
+        {"key": "race_ethnicity", "categories": [{"key": "latino"}, {"key": "black"}]}
+    ]
+
+
+@pytest.mark.parametrize("viewer", ["steward", "resident", "anonymous"])
+async def test_only_the_backbone_keeps_the_agenda(client, people, viewer: str) -> None:
+    collaborative, viewers = people
+    collaborative_id = to_global_id("Collaborative", collaborative.id)
+    headers = viewers[viewer]
+    for query, key, payload in (
+        (CREATE_DOMAIN, "createDomain", {"collaborativeId": collaborative_id, "name": "Housing"}),
+        (
+            CREATE_SHARED,
+            "createSharedMeasure",
+            {
+                "collaborativeId": collaborative_id,
+                "name": "Meals",
+                "unit": "COUNT",
+                "direction": "HIGHER_IS_BETTER",
+                "aggregation": "SUM",
+                "granularity": "QUARTER",
+            },
+        ),
+        (
+            CREATE_DIMENSION,
+            "createDimension",
+            {
+                "collaborativeId": collaborative_id,
+                "key": "income",
+                "name": "Income",
+                "categories": [],
+            },
+        ),
+    ):
+        body = await graphql(client, query, {"input": payload}, headers)
+        assert body["data"][key]["userErrors"][0]["code"] == "FORBIDDEN"
+    ids = await build_agenda(client, collaborative, viewers["backbone"])
+    changed = await graphql(
+        client, UPDATE_INDICATOR, {"input": {"id": ids["indicator"], "status": "RETIRED"}}, headers
+    )
+    assert changed["data"]["updateIndicator"]["userErrors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_agenda_inputs_are_checked_field_by_field(client, people) -> None:
+    collaborative, viewers = people
+    ids = await build_agenda(client, collaborative, viewers["backbone"])
+    bad_key = await graphql(
+        client,
+        CREATE_DIMENSION,
+        {
+            "input": {
+                "collaborativeId": ids["collaborative"],
+                "key": "Race Ethnicity",
+                "name": "x",
+                "categories": [{"key": "a", "label": "A"}, {"key": "a", "label": "again"}],
+            }
+        },
+        viewers["backbone"],
+    )
+    assert bad_key["data"]["createDimension"]["userErrors"][0]["field"] == ["key"]
+    repeated = await graphql(
+        client,
+        CREATE_DIMENSION,
+        {
+            "input": {
+                "collaborativeId": ids["collaborative"],
+                "key": "income",
+                "name": "Income",
+                "categories": [{"key": "low", "label": "Low"}, {"key": "low", "label": "again"}],
+            }
+        },
+        viewers["backbone"],
+    )
+    assert repeated["data"]["createDimension"]["userErrors"][0]["code"] == "DUPLICATE"
+    bad_baseline = await graphql(
+        client,
+        UPDATE_INDICATOR,
+        {
+            "input": {
+                "id": ids["indicator"],
+                "baseline": {"periodStart": "2022-09-01", "value": 1},
+            }
+        },
+        viewers["backbone"],
+    )
+    assert bad_baseline["data"]["updateIndicator"]["userErrors"][0]["field"] == [
+        "baseline",
+        "periodStart",
+    ]
+    bad_target = await graphql(
+        client,
+        SET_TARGET,
+        {
+            "input": {
+                "subjectId": ids["indicator"],
+                "periodStart": "2027-08-01",
+                "value": 70,
+                "breakdown": [{"dimension": "income", "category": "low"}],
+            }
+        },
+        viewers["backbone"],
+    )
+    assert bad_target["data"]["setTarget"]["userErrors"][0]["field"] == ["breakdown", "income"]
