@@ -44,6 +44,10 @@ def _decode(cursor: str, keys: tuple[InstrumentedAttribute, ...]) -> list[Any]:
         converted: list[Any] = []
         for key, value in zip(keys, values, strict=True):
             python_type = key.type.python_type
+            if python_type in (UUID, datetime) and not isinstance(value, str):
+                raise TypeError(f"{key.key} must be a string")
+            if isinstance(value, str) and "\x00" in value:
+                raise ValueError("PostgreSQL text cannot hold NUL")
             if python_type is UUID:
                 converted.append(UUID(value))
             elif python_type is datetime:

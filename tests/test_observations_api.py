@@ -272,3 +272,61 @@ async def test_the_backbone_reports_population_data_for_indicators(client, setup
     assert body["data"]["submitObservations"]["userErrors"] == []
     refused = await graphql(client, SUBMIT, {"input": {**rows, "clientKey": "x"}}, setup.owner)
     assert refused["data"]["submitObservations"]["userErrors"][0]["code"] == "NOT_FOUND"
+
+
+NODE = "query($id: ID!) { node(id: $id) { id ... on Observation { value revisions { value } } } }"
+SET_TARGET = """mutation($input: SetTargetInput!) { setTarget(input: $input) {
+  target { value } userErrors { field code message } } }"""
+
+
+@pytest.mark.parametrize("viewer", ["other_partner", "backbone", "resident", "anonymous"])
+async def test_correcting_or_targeting_someone_elses_measure_looks_like_it_does_not_exist(
+    client, setup: Setup, viewer: str
+) -> None:
+    headers = {} if viewer == "anonymous" else getattr(setup, viewer)
+    submitted = await graphql(client, SUBMIT, batch(setup.measure_id), setup.staff)
+    total_id = submitted["data"]["submitObservations"]["observations"][0]["id"]
+    correction = {"id": total_id, "numerator": 1, "denominator": 2, "reason": "mine now"}
+    body = await graphql(client, CORRECT, {"input": correction}, headers)
+    assert body["data"]["correctObservation"]["userErrors"] == [
+        {"field": ["id"], "code": "NOT_FOUND", "message": "no observation with this id"}
+    ]
+    target = {"subjectId": setup.measure_id, "periodStart": "2026-01-01", "value": 90}
+    body = await graphql(client, SET_TARGET, {"input": target}, headers)
+    assert body["data"]["setTarget"]["userErrors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_drafts_and_private_values_are_null_by_global_id_for_others(
+    client, session, settings: Settings, setup: Setup
+) -> None:
+    drafted = await graphql(client, SUBMIT, batch(setup.measure_id, status="DRAFT"), setup.staff)
+    draft_id = drafted["data"]["submitObservations"]["observations"][0]["id"]
+    assert (await graphql(client, NODE, {"id": draft_id}, setup.owner))["data"]["node"][
+        "value"
+    ] == 75.0
+    for headers in (setup.resident, setup.backbone, setup.other_partner, {}):
+        assert (await graphql(client, NODE, {"id": draft_id}, headers))["data"]["node"] is None
+    random_id = to_global_id("Observation", uuid.uuid4())
+    assert (await graphql(client, NODE, {"id": random_id}, setup.resident))["data"]["node"] is None
+
+
+async def test_an_owner_sets_a_total_and_an_equity_target(client, setup: Setup) -> None:
+    for breakdown in ([], [{"dimension": "race_ethnicity", "category": "latino"}]):
+        target = {
+            "subjectId": setup.measure_id,
+            "periodStart": "2026-01-01",
+            "value": 90,
+            "breakdown": breakdown,
+        }
+        body = await graphql(client, SET_TARGET, {"input": target}, setup.owner)
+        assert body["data"]["setTarget"] == {"target": {"value": 90.0}, "userErrors": []}
+    query = """query($id: ID!) {
+      node(id: $id) { ... on Measure { targets { value breakdown { category } } } } }"""
+    body = await graphql(client, query, {"id": setup.measure_id}, setup.resident)
+    assert body["data"]["node"]["targets"] == [
+        {"value": 90.0, "breakdown": []},
+        {"value": 90.0, "breakdown": [{"category": "latino"}]},
+    ]
+    removed = {"subjectId": setup.measure_id, "periodStart": "2026-01-01", "value": None}
+    body = await graphql(client, SET_TARGET, {"input": removed}, setup.owner)
+    assert body["data"]["setTarget"] == {"target": None, "userErrors": []}

@@ -168,13 +168,13 @@ async def correct_observation(
     old = await fetch_one(session, Observation, observation_id, policy.observation_visible(viewer))
     if old is None:
         raise not_found(("id",), "observation")
-    subject = await reportable(
-        session=session,
-        viewer=viewer,
-        measure_id=old.measure_id,
-        indicator_id=old.indicator_id,
-        field="id",
-    )
+    try:
+        subject = await reportable(
+            session=session, viewer=viewer, measure_id=old.measure_id, indicator_id=old.indicator_id
+        )
+    except DomainError as e:
+        # Seeing a value is not owning it: answer exactly as for an unknown id.
+        raise not_found(("id",), "observation") from e
     if not old.is_current:
         raise DomainError.single(
             ("id",), ErrorCode.INVALID, "only the current revision can be corrected"

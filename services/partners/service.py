@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import field_validator
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import SQLModel, col, select
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -32,7 +32,9 @@ from services.viewer import Viewer
 class PartnerCreate(PartnerBase):
     @field_validator("name")
     @classmethod
-    def _strip(cls, name: str) -> str:
+    def _strip(cls, name: str | None) -> str | None:
+        if name is None:  # only PartnerUpdate lets it through; update_partner refuses it
+            return None
         name = name.strip()
         if not name:
             raise ValueError("must not be blank")
@@ -40,10 +42,12 @@ class PartnerCreate(PartnerBase):
 
 
 class PartnerUpdate(SQLModel):
-    name: str | None = None
+    """The same limits as PartnerBase, so that a change is refused as a userError, not by SQL."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
     kind: PartnerKind | None = None
-    description: str | None = None
-    website: str | None = None
+    description: str | None = Field(default=None, max_length=4000)
+    website: str | None = Field(default=None, max_length=500)
     visibility: ProfileVisibility | None = None
 
     _strip = field_validator("name")(PartnerCreate._strip.__func__)  # type: ignore[attr-defined]
@@ -146,7 +150,7 @@ async def update_partner(
     if partner is None or not policy.can_update_partner(viewer, partner):
         raise errors.partner_not_found()
     changes = validated(PartnerUpdate, data).model_dump(exclude_unset=True)
-    for required in ("name", "kind", "visibility"):
+    for required in ("name", "kind", "description", "visibility"):
         if required in changes and changes[required] is None:
             raise DomainError.single((required,), ErrorCode.REQUIRED, "must not be null")
     if changes.get("visibility") not in (
@@ -155,9 +159,9 @@ async def update_partner(
     ) and not policy.can_change_partner_visibility(viewer, partner):
         raise errors.visibility_not_yours()
     contact_fields = validated(ContactInput, contact, prefix=("contact",)) if contact else None
-    for name, value in changes.items():
-        setattr(partner, name, value)
-    await _write(session, partner, contact_fields, contact_keys=set(contact or ()))
+    await _write(
+        session, partner, contact_fields, contact_keys=set(contact or ()), changes=changes
+    )
     return partner
 
 
@@ -166,17 +170,23 @@ async def _write(
     partner: Partner,
     contact: ContactInput | None,
     contact_keys: set[str] | None = None,
+    changes: Mapping[str, Any] | None = None,
 ) -> None:
     """Flush the partner and its contact in a savepoint: a duplicate leaves nothing behind."""
+    name = (changes or {}).get("name", partner.name)
     try:
         async with session.begin_nested():
+            # Changed only inside the savepoint: begin_nested() first flushes what is pending,
+            # outside it, and a duplicate failing there would break the whole transaction.
+            for field, value in (changes or {}).items():
+                setattr(partner, field, value)
             session.add(partner)
             await session.flush()
             if contact is not None:
                 await _upsert_contact(session, partner, contact, contact_keys)
     except IntegrityError as e:
         if "uq_partner_collaborative_id_name" in str(e.orig):
-            raise errors.duplicate_name(partner.name) from e
+            raise errors.duplicate_name(name) from e
         raise
     await session.refresh(partner)
 
