@@ -1,5 +1,7 @@
-"""The demo collaborative "Riverside Thrives": partners of every kind, one account per role.
+"""The demo collaborative "Riverside Thrives": partners of every kind, one account per role,
+a common agenda (domains and results) and the dimensions its data is disaggregated by.
 
+Indicators, measures and three years of observations are in `seeds.demo_measures`.
 Deterministic: ids derive from names, so two runs produce the same rows, and running it on
 a database that already has the demo is a no-op. Runs as the owner role.
 """
@@ -14,7 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.accounts.models import Account, ApiKey, Membership
 from services.accounts.service import hash_api_key
+from services.agenda.models import Domain, Result
 from services.collaboratives.models import Collaborative
+from services.dimensions.models import Dimension, DimensionCategory
 from services.partners.models import Partner, PartnerContact, PartnerKind, ProfileVisibility
 from services.viewer import Role
 
@@ -127,6 +131,113 @@ ACCOUNTS = (
 )
 
 
+# The common agenda: domain key, name, description, and its results (key, statement).
+DOMAINS = (
+    ("education", "Education", "From birth through third grade.", (
+        ("ready", "All children in Riverside enter kindergarten ready to learn"),
+        ("reading", "All children in Riverside read at grade level by the end of third grade"),
+    )),
+    ("housing", "Housing", "Stable, affordable homes.", (
+        ("housed", "All Riverside families have safe, stable and affordable homes"),
+    )),
+    ("digital", "Digital inclusion", "Devices, home internet and the skills to use them.", (
+        ("connected", "All Riverside households are connected to affordable home internet"),
+    )),
+    ("health", "Health", "Health care, nutrition and well-being.", (
+        ("healthy", "All children in Riverside are healthy and get the care they need"),
+        ("fed", "No one in Riverside goes hungry"),
+    )),
+)  # fmt: skip
+
+# Dimension key, name, categories (key, label[, the broader category it rolls up to]).
+DIMENSIONS = (
+    ("race_ethnicity", "Race and ethnicity", (
+        ("latino", "Latino/a"),
+        ("black", "Black or African American"),
+        ("asian", "Asian or Asian American"),
+        ("white", "White"),
+        ("native", "Native American or Alaska Native"),
+        ("multiracial", "Multiracial"),
+    )),
+    # The community's detailed categories; each rolls up to the standard scheme above.
+    ("race_ethnicity_detailed", "Race and ethnicity (detailed)", (
+        ("mexican", "Mexican", "latino"),
+        ("salvadoran", "Salvadoran", "latino"),
+        ("guatemalan", "Guatemalan", "latino"),
+        ("somali", "Somali", "black"),
+        ("african_american", "African American", "black"),
+        ("vietnamese", "Vietnamese", "asian"),
+        ("hmong", "Hmong", "asian"),
+    )),
+    ("income", "Household income", (
+        ("low", "Low (under 200% of the poverty line)"),
+        ("moderate", "Moderate (200-400% of the poverty line)"),
+        ("high", "Higher (over 400% of the poverty line)"),
+    )),
+    ("neighborhood", "Neighborhood", (
+        ("eastside", "Eastside"),
+        ("northside", "Northside"),
+        ("riverbend", "Riverbend"),
+        ("downtown", "Downtown"),
+    )),
+    ("language", "Home language", (
+        ("english", "English"),
+        ("spanish", "Spanish"),
+        ("other", "Another language"),
+    )),
+)  # fmt: skip
+RACE, INCOME, PLACE, LANGUAGE = "race_ethnicity", "income", "neighborhood", "language"
+ROLLED_UP_FROM = {"race_ethnicity_detailed": "race_ethnicity"}
+CATEGORIES = {key: tuple(c[0] for c in categories) for key, _, categories in DIMENSIONS}
+
+
+def agenda_rows(
+    collaborative_id: UUID,
+) -> tuple[list[Domain | Dimension], list[Result | DimensionCategory]]:
+    """Domains and dimensions, then what refers to them: results, then categories in order
+    (a detailed category after the broad one it rolls up to)."""
+    first: list[Domain | Dimension] = []
+    second: list[Result | DimensionCategory] = []
+    for key, name, description, results in DOMAINS:
+        first.append(
+            Domain(
+                collaborative_id=collaborative_id,
+                id=demo_id("domain", key),
+                name=name,
+                description=description,
+            )
+        )
+        second += [
+            Result(
+                collaborative_id=collaborative_id,
+                id=demo_id("result", result),
+                domain_id=demo_id("domain", key),
+                statement=statement,
+            )
+            for result, statement in results
+        ]
+    for key, name, categories in DIMENSIONS:
+        first.append(
+            Dimension(
+                collaborative_id=collaborative_id, id=demo_id("dimension", key), name=name, key=key
+            )
+        )
+        broader = ROLLED_UP_FROM.get(key)
+        second += [
+            DimensionCategory(
+                collaborative_id=collaborative_id,
+                id=demo_id("category", key, category[0]),
+                dimension_id=demo_id("dimension", key),
+                key=category[0],
+                label=category[1],
+                position=position,
+                rolls_up_to_id=demo_id("category", broader, category[2]) if broader else None,
+            )
+            for position, category in enumerate(categories)
+        ]
+    return first, second
+
+
 async def seed_demo(session: AsyncSession) -> bool:
     """Write the demo collaborative; False (and nothing written) if it is already there."""
     if (await session.exec(select(Collaborative).where(Collaborative.slug == SLUG))).first():
@@ -142,41 +253,50 @@ async def seed_demo(session: AsyncSession) -> bool:
         )
     )
     await session.flush()
-    for p in PARTNERS:
-        partner_id = demo_id("partner", p.key)
-        session.add(
+    first, second = agenda_rows(collaborative_id)
+    session.add_all(
+        [
             Partner(
                 collaborative_id=collaborative_id,
-                id=partner_id,
+                id=demo_id("partner", p.key),
                 name=p.name,
                 kind=p.kind,
                 description=p.description,
                 visibility=p.visibility,
                 website=f"https://{p.key}.{EMAIL_DOMAIN}",
             )
-        )
+            for p in PARTNERS
+        ]
+        + [
+            Account(
+                id=demo_id("account", a.email), subject=a.email, email=a.email, display_name=a.name
+            )
+            for a in ACCOUNTS
+        ]
+        + first
+    )
     await session.flush()
-    for p in PARTNERS:
-        session.add(
+    session.add_all(
+        [
             PartnerContact(
                 collaborative_id=collaborative_id,
                 partner_id=demo_id("partner", p.key),
                 email=f"hello@{p.key}.{EMAIL_DOMAIN}",
                 phone="+1 555 0100",
             )
-        )
-    for a in ACCOUNTS:
-        account_id = demo_id("account", a.email)
-        session.add(Account(id=account_id, subject=a.email, email=a.email, display_name=a.name))
-        await session.flush()
-        session.add(
+            for p in PARTNERS
+        ]
+        + [
             Membership(
                 collaborative_id=collaborative_id,
-                account_id=account_id,
+                account_id=demo_id("account", a.email),
                 role=a.role,
                 partner_id=demo_id("partner", a.partner) if a.partner else None,
             )
-        )
+            for a in ACCOUNTS
+        ]
+        + second
+    )
     session.add(
         ApiKey(
             collaborative_id=collaborative_id,
@@ -188,4 +308,8 @@ async def seed_demo(session: AsyncSession) -> bool:
         )
     )
     await session.flush()
+    # Imported here: the measures build on the ids and vocabulary defined in this module.
+    from seeds.demo_measures import seed_measurement
+
+    await seed_measurement(session, collaborative_id)
     return True

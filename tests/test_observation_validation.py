@@ -126,6 +126,17 @@ def test_negative_counts_and_people_are_refused() -> None:
     ]
 
 
+def test_a_breakdown_key_lists_its_cells_sorted_by_dimension() -> None:
+    assert breakdown_key({}) == ""
+    assert breakdown_key({"race_ethnicity": "latino", "income": "low"}) == (
+        "income=low;race_ethnicity=latino"
+    )
+
+
+def test_a_percent_rounded_half_a_tenth_the_usual_way_is_accepted() -> None:
+    assert problems_of(ObservationInput(Q1, value=31.2, numerator=20, denominator=64)) == []
+
+
 @given(st.dictionaries(st.sampled_from(["a", "b", "c"]), st.sampled_from(["x", "y"])))
 def test_the_breakdown_key_does_not_depend_on_order(breakdown: dict[str, str]) -> None:
     reversed_order = dict(reversed(list(breakdown.items())))

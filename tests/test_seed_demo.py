@@ -1,6 +1,11 @@
-"""The demo collaborative: one account per role, several partners, visibilities that matter."""
+"""The demo collaborative: one account per role, several partners, visibilities that matter,
+and a shared-measurement setup with three years of data (DESIGN, "Vocabulary")."""
 
 from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from random import Random
 
 import pytest
 from sqlmodel import select
@@ -8,9 +13,28 @@ from sqlmodel import select
 from api.auth import issue_token
 from api.settings import Settings
 from seeds.demo import ACCOUNTS, SLUG, seed_demo
+from seeds.demo_measures import INDICATORS, MEASURES
+from seeds.demo_observations import generate
 from services.accounts.models import Membership
-from services.partners.models import Partner, ProfileVisibility
+from services.agenda.models import Domain, Result
+from services.dimensions.models import Dimension, DimensionCategory
+from services.indicators.models import Indicator, IndicatorDimension, IndicatorKind, IndicatorStatus
+from services.measures.models import (
+    Aggregation,
+    MeasureContribution,
+    MeasureDimension,
+    PerformanceMeasure,
+    Quadrant,
+    SharedMeasure,
+    SharedMeasureStatus,
+)
+from services.measures.units import Unit
+from services.observations.models import Observation, ObservationStatus, Target
+from services.observations.validation import breakdown_key
+from services.partners.models import Partner, PartnerKind, ProfileVisibility
+from services.periods import Granularity
 from services.viewer import Role
+from services.visibility import Visibility
 from tests.factories import graphql
 
 PARTNERS = """
@@ -74,3 +98,180 @@ async def test_each_demo_viewer_sees_what_their_role_allows(
     assert "Casa de la Familia" in names
     with_contact = {n["name"] for n in nodes if n["contact"] is not None}
     assert with_contact == (names if contacts_seen == ALL else contacts_seen)
+
+
+def test_the_demo_values_are_the_same_on_every_run() -> None:
+    def values() -> list:
+        rng = Random(2026)
+        return [
+            generate(rng, s.unit, s.direction, s.granularity, s.dims, s.series)
+            for s in (*INDICATORS, *MEASURES)
+        ]
+
+    assert values() == values()
+
+
+async def test_partners_of_every_kind_take_part_and_organizations_report(session) -> None:
+    # when
+    await seed_demo(session)
+    # then
+    kinds = {p.kind for p in (await session.exec(select(Partner))).all()}
+    assert kinds >= {PartnerKind.BACKBONE, PartnerKind.FUNDER, PartnerKind.RESIDENT_GROUP}
+    measures = (await session.exec(select(PerformanceMeasure))).all()
+    assert len({m.partner_id for m in measures}) >= 6
+    assert {m.quadrant for m in measures} == set(Quadrant)
+    assert {m.visibility for m in measures} == set(Visibility)
+    assert sum(m.share_in_aggregates for m in measures) > len(measures) / 2
+    contributions = (await session.exec(select(MeasureContribution))).all()
+    assert any(c.result_id for c in contributions)
+    assert any(c.indicator_id for c in contributions)
+
+
+async def test_the_common_agenda_has_results_in_several_domains(session) -> None:
+    # when
+    await seed_demo(session)
+    # then
+    domains = {d.name for d in (await session.exec(select(Domain))).all()}
+    assert domains >= {"Education", "Housing", "Digital inclusion", "Health"}
+    results = (await session.exec(select(Result))).all()
+    assert len({r.domain_id for r in results}) >= 3
+
+
+async def test_indicators_and_measures_are_disaggregated_by_race_and_more(session) -> None:
+    # when
+    await seed_demo(session)
+    # then
+    dimensions = {d.id: d.key for d in (await session.exec(select(Dimension))).all()}
+    indicators = (await session.exec(select(Indicator))).all()
+    links = (await session.exec(select(IndicatorDimension))).all()
+    for indicator in indicators:
+        keys = {dimensions[x.dimension_id] for x in links if x.indicator_id == indicator.id}
+        assert "race_ethnicity" in keys, indicator.name
+        assert len(keys) >= 2, indicator.name
+        assert indicator.baseline_period_start is not None
+        assert indicator.baseline_value is not None
+    assert {i.status for i in indicators} == {IndicatorStatus.RATIFIED, IndicatorStatus.PROPOSED}
+    assert {i.kind for i in indicators} == set(IndicatorKind)
+    measure_keys = defaultdict(set)
+    for x in (await session.exec(select(MeasureDimension))).all():
+        measure_keys[x.measure_id].add(dimensions[x.dimension_id])
+    assert sum("race_ethnicity" in k and len(k) >= 2 for k in measure_keys.values()) >= 10
+
+
+async def test_detailed_categories_roll_up_to_the_standard_ones(session) -> None:
+    # when
+    await seed_demo(session)
+    # then
+    categories = {c.id: c for c in (await session.exec(select(DimensionCategory))).all()}
+    rolled = {
+        c.key: categories[c.rolls_up_to_id].key
+        for c in categories.values()
+        if c.rolls_up_to_id is not None
+    }
+    assert rolled["mexican"] == rolled["salvadoran"] == "latino"
+
+
+async def test_three_partners_adopt_one_shared_measure(session) -> None:
+    # when
+    await seed_demo(session)
+    # then
+    shared = (await session.exec(select(SharedMeasure))).all()
+    assert {s.status for s in shared} == {SharedMeasureStatus.RATIFIED}
+    adopters = defaultdict(set)
+    for m in (await session.exec(select(PerformanceMeasure))).all():
+        if m.shared_measure_id is not None:
+            adopters[m.shared_measure_id].add(m.partner_id)
+    assert max(len(partners) for partners in adopters.values()) >= 3
+    rates = [s for s in shared if s.aggregation is Aggregation.RATE]
+    assert rates
+    assert all(s.numerator_definition and s.denominator_definition for s in rates)
+
+
+async def test_every_quarterly_subject_has_twelve_quarters(session) -> None:
+    # when
+    await seed_demo(session)
+    # then
+    quarters = [date(year, month, 1) for year in (2023, 2024, 2025) for month in (1, 4, 7, 10)]
+    current = (await session.exec(select(Observation).where(Observation.is_current))).all()
+    totals, cells = defaultdict(set), defaultdict(set)
+    for o in current:
+        assert o.breakdown_key == breakdown_key(o.breakdown)
+        (cells if o.breakdown else totals)[o.subject_id].add(o.period_start)
+    subjects = [
+        *(await session.exec(select(PerformanceMeasure))).all(),
+        *(await session.exec(select(Indicator))).all(),
+    ]
+    quarterly = [s.id for s in subjects if s.granularity is Granularity.QUARTER]
+    assert len(quarterly) >= 15
+    assert all(sorted(totals[s]) == quarters for s in quarterly)
+    assert sum(sorted(cells[s]) == quarters for s in quarterly) >= 10
+    assert all(len(totals[s.id]) == 3 for s in subjects if s.id not in quarterly)
+    assert {o.visibility for o in current} == set(Visibility)
+
+
+async def test_values_agree_with_their_numerators_and_cells_add_up_to_totals(session) -> None:
+    # when
+    await seed_demo(session)
+    # then
+    subjects = [
+        *(await session.exec(select(PerformanceMeasure))).all(),
+        *(await session.exec(select(Indicator))).all(),
+    ]
+    units = {s.id: s.unit for s in subjects}
+    current = (await session.exec(select(Observation).where(Observation.is_current))).all()
+    for o in current:
+        if units[o.subject_id] is Unit.PERCENT and o.value is not None:
+            assert o.value == round(100 * o.numerator / o.denominator, 1)
+            assert o.n == o.denominator
+    totals = {(o.subject_id, o.period_start): o for o in current if not o.breakdown}
+    groups = defaultdict(list)
+    for o in current:
+        if o.breakdown and units[o.subject_id] in (Unit.PERCENT, Unit.COUNT):
+            groups[(o.subject_id, o.period_start, *o.breakdown)].append(o)
+    checked = 0
+    for (subject_id, start, _), cells in groups.items():
+        if any(c.value is None for c in cells):
+            continue  # a suppressed cell hides its share of the total
+        total = totals[(subject_id, start)]
+        if units[subject_id] is Unit.COUNT:
+            assert sum(c.value for c in cells) == total.value
+        else:
+            assert sum(c.numerator for c in cells) == total.numerator
+            assert sum(c.denominator for c in cells) == total.denominator
+        checked += 1
+    assert checked >= 100
+
+
+async def test_suppressed_cells_drafts_and_a_correction_are_kept(session) -> None:
+    # when
+    await seed_demo(session)
+    # then
+    rows = (await session.exec(select(Observation))).all()
+    suppressed = [o for o in rows if o.suppressed_at_source is not None]
+    assert suppressed
+    assert all(o.value is None and o.breakdown for o in suppressed)
+    drafts = [o for o in rows if o.status is ObservationStatus.DRAFT]
+    assert drafts
+    assert {o.visibility for o in drafts} == {Visibility.PRIVATE}
+    assert {o.period_start for o in drafts} == {date(2025, 10, 1)}
+    by_id = {o.id: o for o in rows}
+    (corrected,) = [o for o in rows if o.revision == 2]
+    first = by_id[corrected.previous_id]
+    assert corrected.is_current
+    assert corrected.correction_reason
+    assert (first.revision, first.is_current) == (1, False)
+    assert (first.subject_id, first.period_start) == (corrected.subject_id, corrected.period_start)
+    assert first.breakdown_key == corrected.breakdown_key
+    assert first.value != corrected.value
+
+
+async def test_targets_are_set_for_totals_and_for_a_cell(session) -> None:
+    # when
+    await seed_demo(session)
+    # then
+    targets = (await session.exec(select(Target))).all()
+    assert any(t.breakdown == {} and t.measure_id for t in targets)
+    assert any(t.breakdown == {} and t.indicator_id for t in targets)
+    equity = [t for t in targets if t.breakdown]
+    assert {t.breakdown_key for t in equity} == {"race_ethnicity=latino"}
+    assert all(t.breakdown_key == breakdown_key(t.breakdown) for t in targets)
