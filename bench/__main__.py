@@ -28,6 +28,10 @@ MEMBER_VIEW = """{ viewer { account { email } memberships { role partner { name 
   collaborative(slug: "riverside") { partners(first: 20) { nodes { name contact { email } } } } }"""
 
 
+DASHBOARD = """{ collaborative(slug: "riverside") { measures(first: 20) { nodes {
+  name partner { name } latestObservations(count: 8) { period { label } value n } } } } }"""
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -40,6 +44,7 @@ SCENARIOS = (
     Scenario(
         "backbone viewer + partners with contacts", MEMBER_VIEW, "backbone@demo.tablero.example"
     ),
+    Scenario("20 measures x latest 8 observations", DASHBOARD, "resident@demo.tablero.example"),
 )
 
 
