@@ -15,6 +15,7 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.errors import DomainError, ErrorCode
+from services.validation import camel, validated
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -44,13 +45,40 @@ async def get_visible(
     return {row.id: row for row in (await session.exec(statement)).all()}  # type: ignore[attr-defined]
 
 
-def apply(row: SQLModel, changes: Mapping[str, Any], *, required: Sequence[str] = ()) -> None:
-    """Set the given fields on `row`; a required field may not be set to null."""
+def merged(
+    row: SQLModel, changes: Mapping[str, Any], base: type[T], *, required: Sequence[str] = ()
+) -> T:
+    """`row` with `changes`, validated as `base`, without touching `row`.
+
+    Everything a user can get wrong is checked here, before any attribute changes: a
+    refused change must leave the session clean, or the request's commit would write it.
+    """
     for name in required:
         if name in changes and changes[name] is None:
-            raise DomainError.single((name,), ErrorCode.REQUIRED, "must not be null")
-    for name, value in changes.items():
-        setattr(row, name, value)
+            raise DomainError.single((camel(name),), ErrorCode.REQUIRED, "must not be null")
+    return validated(base, {**row.model_dump(), **changes})
+
+
+async def update(
+    session: AsyncSession,
+    row: SQLModel,
+    changes: Mapping[str, Any],
+    *,
+    duplicates: Mapping[str, tuple[str, str]] = {},
+) -> None:
+    """Apply already validated `changes` to `row` inside a savepoint (see `save`)."""
+    try:
+        async with session.begin_nested():
+            for name, value in changes.items():
+                setattr(row, name, value)
+            session.add(row)
+            await session.flush()
+    except IntegrityError as e:
+        for constraint, (field, message) in duplicates.items():
+            if constraint in str(e.orig):
+                raise DomainError.single((field,), ErrorCode.DUPLICATE, message) from e
+        raise
+    await session.refresh(row)
 
 
 async def fetch_one(

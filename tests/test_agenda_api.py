@@ -267,3 +267,43 @@ async def test_agenda_inputs_are_checked_field_by_field(client, people) -> None:
         viewers["backbone"],
     )
     assert bad_target["data"]["setTarget"]["userErrors"][0]["field"] == ["breakdown", "income"]
+
+
+UPDATE_DOMAIN = """mutation($input: UpdateDomainInput!) { updateDomain(input: $input) {
+  domain { name } userErrors { field code } } }"""
+
+
+async def test_a_refused_agenda_change_answers_as_data_and_leaves_nothing_behind(
+    client, people
+) -> None:
+    collaborative, viewers = people
+    ids = await build_agenda(client, collaborative, viewers["backbone"])
+    other = await graphql(
+        client,
+        CREATE_DOMAIN,
+        {"input": {"collaborativeId": ids["collaborative"], "name": "Housing"}},
+        viewers["backbone"],
+    )
+    housing = other["data"]["createDomain"]["domain"]["id"]
+    taken = await graphql(
+        client, UPDATE_DOMAIN, {"input": {"id": housing, "name": "Education"}}, viewers["backbone"]
+    )
+    assert taken["data"]["updateDomain"]["userErrors"] == [{"field": ["name"], "code": "DUPLICATE"}]
+    bad = await graphql(
+        client,
+        UPDATE_INDICATOR,
+        {
+            "input": {
+                "id": ids["indicator"],
+                "name": "Renamed",
+                "dimensionIds": ["RGltZW5zaW9uOm5vcGU="],
+            }
+        },
+        viewers["backbone"],
+    )
+    assert bad["data"]["updateIndicator"]["userErrors"][0]["field"] == ["dimensionIds", "0"]
+    agenda = await graphql(client, AGENDA, {"slug": collaborative.slug}, viewers["backbone"])
+    names = {d["name"] for d in agenda["data"]["collaborative"]["domains"]}
+    assert names == {"Education", "Housing"}
+    indicators = agenda["data"]["collaborative"]["indicators"]["nodes"]
+    assert [i["name"] for i in indicators] == ["Kindergarten readiness"]

@@ -267,3 +267,22 @@ async def test_a_measure_cannot_be_given_to_another_partner(client, setup: Setup
         headers=setup.viewers["steward"],
     )
     assert "partnerId" in body.json()["errors"][0]["message"]
+
+
+async def test_a_refused_change_to_a_measure_leaves_nothing_behind(client, setup: Setup) -> None:
+    measure_id = to_global_id("Measure", setup.measures[Visibility.PUBLIC].id)
+    for bad in (
+        {"dimensionIds": ["RGltZW5zaW9uOm5vcGU="]},
+        {"sharedMeasureId": setup.ids["percent_shared"]},
+        {"contributesTo": {"resultIds": [to_global_id("Result", uuid.uuid4())]}},
+        {"name": "Casa private"},
+    ):
+        body = await graphql(
+            client,
+            UPDATE,
+            {"input": {"id": measure_id, "visibility": "PRIVATE", **bad}},
+            setup.viewers["steward"],
+        )
+        assert body["data"]["updateMeasure"]["userErrors"], bad
+    after = await graphql(client, NODE, {"id": measure_id}, setup.viewers["anonymous"])
+    assert after["data"]["node"] == {"name": "Casa public", "visibilityChanges": []}

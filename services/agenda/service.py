@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services import policy
 from services.agenda.models import Domain, DomainBase, Result, ResultBase
-from services.crud import apply, get_visible, save
+from services.crud import fetch_one, get_visible, merged, save, update
 from services.errors import DomainError, ErrorCode, not_found
 from services.validation import validated
 from services.viewer import Viewer
@@ -85,16 +85,13 @@ async def create_domain(
 async def update_domain(
     *, session: AsyncSession, viewer: Viewer, domain_id: UUID | None, data: Mapping[str, Any]
 ) -> Domain:
-    domain = (
-        (await get_domains(session=session, ids=[domain_id])).get(domain_id) if domain_id else None
-    )  # type: ignore[arg-type]
+    domain = await fetch_one(session, Domain, domain_id)
     if domain is None:
         raise not_found(("id",), "domain")
     _require_backbone(viewer, domain.collaborative_id)
     changes = validated(DomainUpdate, data).model_dump(exclude_unset=True)
-    apply(domain, changes, required=("name",))
-    validated(DomainBase, domain.model_dump())
-    await save(session, domain, duplicates=_DOMAIN_DUPLICATE)
+    merged(domain, changes, DomainBase, required=("name", "description"))
+    await update(session, domain, changes, duplicates=_DOMAIN_DUPLICATE)
     return domain
 
 
@@ -119,26 +116,17 @@ async def create_result(
 async def update_result(
     *, session: AsyncSession, viewer: Viewer, result_id: UUID | None, data: Mapping[str, Any]
 ) -> Result:
-    result = (
-        (await get_results(session=session, ids=[result_id])).get(result_id) if result_id else None
-    )  # type: ignore[arg-type]
+    result = await fetch_one(session, Result, result_id)
     if result is None:
         raise not_found(("id",), "result")
     _require_backbone(viewer, result.collaborative_id)
     changes = validated(ResultUpdate, data).model_dump(exclude_unset=True)
+    merged(result, changes, ResultBase, required=("statement", "description", "domain_id"))
     if "domain_id" in changes:
-        domain = (
-            (await get_domains(session=session, ids=[changes["domain_id"]])).get(
-                changes["domain_id"]
-            )
-            if changes["domain_id"]
-            else None
-        )
+        domain = await fetch_one(session, Domain, changes["domain_id"])
         if domain is None or domain.collaborative_id != result.collaborative_id:
             raise not_found(("domainId",), "domain")
-    apply(result, changes, required=("statement", "domain_id"))
-    validated(ResultBase, result.model_dump())
-    await save(session, result)
+    await update(session, result, changes)
     return result
 
 

@@ -13,7 +13,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from services import policy
 from services.agenda.models import Result
-from services.crud import apply, fetch_one, get_visible, save
+from services.crud import fetch_one, get_visible, merged, save, update
 from services.dimensions import service as dimensions
 from services.errors import DomainError, ErrorCode, not_found
 from services.indicators.models import (
@@ -46,7 +46,17 @@ class IndicatorUpdate(SQLModel):
 
 
 _DUPLICATE = {"uq_indicator_collaborative_id_name": ("name", "an indicator has this name")}
-REQUIRED = ("name", "unit", "direction", "kind", "granularity", "visibility", "status")
+REQUIRED = (
+    "name",
+    "definition",
+    "data_source",
+    "unit",
+    "direction",
+    "kind",
+    "granularity",
+    "visibility",
+    "status",
+)
 
 
 def visible_in(
@@ -108,7 +118,7 @@ async def dimension_ids_of(
     return grouped
 
 
-def _check_baseline(indicator: Indicator) -> None:
+def _check_baseline(indicator: IndicatorBase) -> None:
     start = indicator.baseline_period_start
     if start is not None and not starts_a_period(indicator.granularity, start):
         raise DomainError.single(
@@ -166,14 +176,9 @@ async def update_indicator(
     indicator = await fetch_one(session, Indicator, indicator_id, policy.indicator_visible(viewer))
     if indicator is None or not policy.can_steward_agenda(viewer, indicator.collaborative_id):
         raise not_found(("id",), "indicator")
-    apply(
-        indicator,
-        validated(IndicatorUpdate, data).model_dump(exclude_unset=True),
-        required=REQUIRED,
-    )
-    validated(IndicatorBase, indicator.model_dump())
-    _check_baseline(indicator)
-    await save(session, indicator, duplicates=_DUPLICATE)
+    changes = validated(IndicatorUpdate, data).model_dump(exclude_unset=True)
+    _check_baseline(merged(indicator, changes, IndicatorBase, required=REQUIRED))
+    dims = None
     if dimension_ids is not None:
         dims = await dimensions.resolve_dimension_ids(
             session=session,
@@ -181,6 +186,8 @@ async def update_indicator(
             ids=dimension_ids,
             field="dimensionIds",
         )
+    await update(session, indicator, changes, duplicates=_DUPLICATE)
+    if dims is not None:
         await session.exec(  # type: ignore[call-overload]
             delete(IndicatorDimension).where(
                 IndicatorDimension.collaborative_id == indicator.collaborative_id,

@@ -16,7 +16,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from services import policy
 from services.agenda.models import Result
-from services.crud import apply, fetch_one, get_visible, save
+from services.crud import fetch_one, get_visible, merged, save, update
 from services.dimensions import service as dimensions
 from services.errors import DomainError, ErrorCode, not_found
 from services.indicators.models import Indicator
@@ -181,14 +181,19 @@ async def create_measure(
         raise DomainError.single(
             ("partnerId",), ErrorCode.FORBIDDEN, "only the partner's own people define its measures"
         )
+    fields = validated(MeasureBase, data)
+    shared_id = await _adoptable(
+        session, partner.collaborative_id, fields, links.get("shared_measure_id")
+    )
     measure = PerformanceMeasure(
         collaborative_id=partner.collaborative_id,
         partner_id=partner.id,
-        **validated(MeasureBase, data).model_dump(),
+        shared_measure_id=shared_id,
+        **fields.model_dump(),
     )
-    await _adopt(session, measure, links.get("shared_measure_id"))
+    resolved = await _resolve_links(session, measure.collaborative_id, links)
     await save(session, measure, duplicates=_DUPLICATE)
-    await _relink(session, measure, links)
+    await _write_links(session, measure, resolved)
     return measure
 
 
@@ -200,31 +205,35 @@ async def update_measure(
     data: Mapping[str, Any],
     links: Mapping[str, Any],
 ) -> PerformanceMeasure:
-    """Change a measure (its owner only); a visibility change is recorded by the database."""
+    """Change a measure (its owner only); a visibility change is recorded by the database.
+
+    Everything is checked before anything is written: a refused change leaves no trace.
+    """
     measure = await fetch_one(
         session, PerformanceMeasure, measure_id, policy.measure_visible(viewer)
     )
     if measure is None or not policy.can_define_measures(viewer, measure.partner_id):
         raise not_found(("id",), "measure")
-    apply(measure, validated(MeasureUpdate, data).model_dump(exclude_unset=True), required=REQUIRED)
-    validated(MeasureBase, measure.model_dump())
-    if "shared_measure_id" in links:
-        await _adopt(session, measure, links["shared_measure_id"])
-    await save(session, measure, duplicates=_DUPLICATE)
-    await _relink(session, measure, links)
-    await session.refresh(measure)
+    changes = validated(MeasureUpdate, data).model_dump(exclude_unset=True)
+    state = merged(measure, changes, MeasureBase, required=REQUIRED)
+    shared_id = links.get("shared_measure_id", measure.shared_measure_id)
+    changes["shared_measure_id"] = await _adoptable(
+        session, measure.collaborative_id, state, shared_id
+    )
+    resolved = await _resolve_links(session, measure.collaborative_id, links)
+    await update(session, measure, changes, duplicates=_DUPLICATE)
+    await _write_links(session, measure, resolved)
     return measure
 
 
-async def _adopt(
-    session: AsyncSession, measure: PerformanceMeasure, shared_measure_id: UUID | None
-) -> None:
+async def _adoptable(
+    session: AsyncSession, collaborative_id: UUID, measure: MeasureBase, shared_measure_id: Any
+) -> UUID | None:
     """Adopting a shared measure means reporting it the same way: same unit and period."""
     if shared_measure_id is None:
-        measure.shared_measure_id = None
-        return
+        return None
     shared = await fetch_one(session, SharedMeasure, shared_measure_id)
-    if shared is None or shared.collaborative_id != measure.collaborative_id:
+    if shared is None or shared.collaborative_id != collaborative_id:
         raise not_found(("sharedMeasureId",), "shared measure")
     for name in ("unit", "granularity"):
         if getattr(shared, name) != getattr(measure, name):
@@ -234,42 +243,56 @@ async def _adopt(
                 f"the shared measure's {name} is {getattr(shared, name).value}; "
                 f"this measure's is {getattr(measure, name).value}",
             )
-    measure.shared_measure_id = shared.id
+    return shared.id
 
 
-async def _relink(
-    session: AsyncSession, measure: PerformanceMeasure, links: Mapping[str, Any]
-) -> None:
-    """Replace the dimension and contribution links that were given."""
-    where = {"collaborative_id": measure.collaborative_id, "measure_id": measure.id}
+CONTRIBUTIONS = (("result_ids", Result, "result_id"), ("indicator_ids", Indicator, "indicator_id"))
+
+
+async def _resolve_links(
+    session: AsyncSession, collaborative_id: UUID, links: Mapping[str, Any]
+) -> dict[str, list[UUID]]:
+    """Check the dimension and contribution ids that were given; nothing is written."""
+    resolved: dict[str, list[UUID]] = {}
     if links.get("dimension_ids") is not None:
-        dims = await dimensions.resolve_dimension_ids(
+        resolved["dimension_id"] = await dimensions.resolve_dimension_ids(
             session=session,
-            collaborative_id=measure.collaborative_id,
+            collaborative_id=collaborative_id,
             ids=links["dimension_ids"],
             field="dimensionIds",
         )
-        await session.exec(delete(MeasureDimension).filter_by(**where))  # type: ignore[call-overload]
-        await save(session, *(MeasureDimension(**where, dimension_id=d) for d in dims))
-    for field, model, column in (
-        ("result_ids", Result, "result_id"),
-        ("indicator_ids", Indicator, "indicator_id"),
-    ):
+    for field, model, column in CONTRIBUTIONS:
         ids = links.get(field)
         if ids is None:
             continue
         found = await get_visible(session, model, [i for i in ids if i is not None])
         for index, i in enumerate(ids):
-            if i is None or i not in found or found[i].collaborative_id != measure.collaborative_id:
+            if i is None or i not in found or found[i].collaborative_id != collaborative_id:
                 raise not_found(
                     ("contributesTo", field.replace("_ids", "Ids"), str(index)), column[:-3]
                 )
+        resolved[column] = list(dict.fromkeys(ids))
+    return resolved
+
+
+async def _write_links(
+    session: AsyncSession, measure: PerformanceMeasure, resolved: Mapping[str, list[UUID]]
+) -> None:
+    """Replace the links that were given with the checked ids."""
+    where = {"collaborative_id": measure.collaborative_id, "measure_id": measure.id}
+    if "dimension_id" in resolved:
+        await session.exec(delete(MeasureDimension).filter_by(**where))  # type: ignore[call-overload]
+        await save(
+            session, *(MeasureDimension(**where, dimension_id=d) for d in resolved["dimension_id"])
+        )
+    for _, _, column in CONTRIBUTIONS:
+        if column not in resolved:
+            continue
         await session.exec(  # type: ignore[call-overload]
             delete(MeasureContribution)
             .filter_by(**where)
             .where(col(getattr(MeasureContribution, column)).is_not(None))
         )
         await save(
-            session,
-            *(MeasureContribution(**where, **{column: i}) for i in dict.fromkeys(ids)),
+            session, *(MeasureContribution(**where, **{column: i}) for i in resolved[column])
         )

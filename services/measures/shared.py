@@ -10,7 +10,7 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services import policy
-from services.crud import apply, fetch_one, get_visible, save
+from services.crud import fetch_one, get_visible, merged, save, update
 from services.errors import DomainError, ErrorCode, not_found
 from services.measures.models import (
     Aggregation,
@@ -37,7 +37,17 @@ class SharedMeasureUpdate(SQLModel):
 
 
 _DUPLICATE = {"uq_shared_measure_collaborative_id_name": ("name", "a shared measure has this name")}
-REQUIRED = ("name", "unit", "direction", "aggregation", "granularity", "status")
+REQUIRED = (
+    "name",
+    "definition",
+    "numerator_definition",
+    "denominator_definition",
+    "unit",
+    "direction",
+    "aggregation",
+    "granularity",
+    "status",
+)
 
 
 async def list_shared_measures(
@@ -86,11 +96,7 @@ async def update_shared_measure(
     if shared is None:
         raise not_found(("id",), "shared measure")
     _require_backbone(viewer, shared.collaborative_id)
-    apply(
-        shared,
-        validated(SharedMeasureUpdate, data).model_dump(exclude_unset=True),
-        required=REQUIRED,
-    )
-    validated(SharedMeasureBase, shared.model_dump())
-    await save(session, shared, duplicates=_DUPLICATE)
+    changes = validated(SharedMeasureUpdate, data).model_dump(exclude_unset=True)
+    merged(shared, changes, SharedMeasureBase, required=REQUIRED)
+    await update(session, shared, changes, duplicates=_DUPLICATE)
     return shared

@@ -159,9 +159,7 @@ async def update_partner(
     ) and not policy.can_change_partner_visibility(viewer, partner):
         raise errors.visibility_not_yours()
     contact_fields = validated(ContactInput, contact, prefix=("contact",)) if contact else None
-    await _write(
-        session, partner, contact_fields, contact_keys=set(contact or ()), changes=changes
-    )
+    await _write(session, partner, contact_fields, contact_keys=set(contact or ()), changes=changes)
     return partner
 
 

@@ -1,4 +1,6 @@
-"""PostgreSQL itself keeps partners' rows apart: raw SQL as the API role, no Python policy.
+"""PostgreSQL itself keeps measures and observations apart: raw SQL as the API role.
+
+The partner tables and the role's catalog are proven in test_rls.py.
 
 Each test arranges rows as the owner, then becomes `tablero_api` with hand-written viewer
 settings, exactly what a buggy resolver would have: whatever it asks, it gets only what
@@ -22,30 +24,6 @@ from services.partners.models import ProfileVisibility
 from services.periods import Granularity
 from services.visibility import Visibility
 from tests.factories import make_api_key, make_collaborative, make_partner
-
-TENANT_TABLES = (
-    "collaborative",
-    "partner",
-    "partner_contact",
-    "account",
-    "membership",
-    "api_key",
-    "domain",
-    "result",
-    "dimension",
-    "dimension_category",
-    "shared_measure",
-    "indicator",
-    "indicator_dimension",
-    "performance_measure",
-    "measure_dimension",
-    "measure_contribution",
-    "measure_visibility_change",
-    "observation",
-    "observation_batch",
-    "target",
-)
-
 
 INTRUDING_PARTNER = """
 INSERT INTO partner (collaborative_id, id, name, kind, description, visibility)
@@ -136,36 +114,6 @@ async def two_tenants(session):
             "measures": measures,
         }
     return world
-
-
-async def test_the_api_role_is_no_superuser_owner_or_bypasser(connection: AsyncConnection) -> None:
-    role = (
-        await connection.execute(
-            text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'tablero_api'")
-        )
-    ).one()
-    assert role == (False, False)
-    owned = await connection.scalar(
-        text(
-            "SELECT count(*) FROM pg_tables "
-            "WHERE schemaname = 'public' AND tableowner = 'tablero_api'"
-        )
-    )
-    assert owned == 0
-
-
-async def test_every_tenant_table_enables_and_forces_row_level_security(connection) -> None:
-    rows = (
-        await connection.execute(
-            text(
-                "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
-                "WHERE relname = ANY(:tables) AND relkind = 'r'"
-            ),
-            {"tables": list(TENANT_TABLES)},
-        )
-    ).all()
-    assert {r.relname for r in rows} == set(TENANT_TABLES)
-    assert all(r.relrowsecurity and r.relforcerowsecurity for r in rows)
 
 
 async def test_without_any_viewer_only_public_rows_are_visible(connection, two_tenants) -> None:
@@ -275,17 +223,4 @@ async def test_an_observation_for_someone_elses_measure_cannot_be_inserted(
             await connection.execute(
                 text(FORGED_OBSERVATION),
                 {"c": b["collaborative"].id, "m": b["measures"][Visibility.PUBLIC].id},
-            )
-
-
-async def test_only_a_partners_stewards_change_its_visibility(connection, two_tenants) -> None:
-    a = two_tenants["a"]
-    await become_api(
-        connection, member_of=[a["collaborative"].id], backbone_of=[a["collaborative"].id]
-    )
-    with pytest.raises(DBAPIError, match="only the partner's stewards"):
-        async with connection.begin_nested():
-            await connection.execute(
-                text("UPDATE partner SET visibility = 'public' WHERE id = :p"),
-                {"p": a["partner"].id},
             )
