@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -18,10 +17,10 @@ from schema.enums import (
     IndicatorStatusEnum,
     UnitEnum,
 )
-from schema.observations import fields
-from schema.observations.types import BreakdownInput, Observation, Period, Target
+from schema.observations.fields import Series
+from schema.observations.types import Period
 from schema.partners.types import ProfileVisibilityEnum
-from schema.relay import Node, fetches_nodes, to_global_id
+from schema.relay import fetches_nodes, to_global_id
 from services.indicators import service as indicators
 from services.indicators.models import Indicator as IndicatorModel
 
@@ -33,7 +32,7 @@ class Baseline:
 
 
 @strawberry.type(description="A population indicator of a result, community-defined.")
-class Indicator(Node):
+class Indicator(Series):
     name: str
     definition: str
     unit: UnitEnum  # type: ignore[valid-type]
@@ -80,30 +79,6 @@ class Indicator(Node):
     async def dimensions(self, info: Info[Context, None]) -> list[Dimension]:
         ids = await info.context.loaders.indicator_dimension_ids.load(self.model.id)
         return await load_dimensions(info, ids)
-
-    @strawberry.field(description="Targets for the total and for cells (equity targets).")
-    async def targets(self, info: Info[Context, None]) -> list[Target]:
-        return await fields.targets_of(info, self.model.id)
-
-    @strawberry.field(
-        description="Current observations, oldest first: the total unless `breakdown` names a "
-        "cell, or every cell with `allCells`."
-    )
-    async def observations(
-        self,
-        info: Info[Context, None],
-        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
-        to: date | None = None,
-        breakdown: list[BreakdownInput] | None = None,
-        all_cells: bool = False,
-    ) -> list[Observation]:
-        return await fields.observations_of(info, self.model.id, from_, to, breakdown, all_cells)
-
-    @strawberry.field(description="The latest totals, newest first.")
-    async def latest_observations(
-        self, info: Info[Context, None], count: int = 8
-    ) -> list[Observation]:
-        return await fields.latest_of(info, self.model.id, count)
 
 
 @fetches_nodes("Indicator")

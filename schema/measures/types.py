@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -22,8 +22,7 @@ from schema.enums import (
     VisibilityEnum,
 )
 from schema.indicators.types import Indicator
-from schema.observations import fields
-from schema.observations.types import BreakdownInput, Observation, Target
+from schema.observations.fields import Series
 from schema.partners.types import Partner
 from schema.relay import Node, fetches_nodes, to_global_id
 from services.measures import service as measures
@@ -74,7 +73,7 @@ class VisibilityChange:
 
 
 @strawberry.type(description="A partner's own performance measure of its work.")
-class Measure(Node):
+class Measure(Series):
     name: str
     description: str
     quadrant: QuadrantEnum  # type: ignore[valid-type]
@@ -139,30 +138,6 @@ class Measure(Node):
             )
             for r in rows
         ]
-
-    @strawberry.field(description="Targets for the total and for cells (equity targets).")
-    async def targets(self, info: Info[Context, None]) -> list[Target]:
-        return await fields.targets_of(info, self.model.id)
-
-    @strawberry.field(
-        description="Current observations, oldest first: the total unless `breakdown` names a "
-        "cell, or every cell with `allCells`. Drafts only for the owner."
-    )
-    async def observations(
-        self,
-        info: Info[Context, None],
-        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
-        to: date | None = None,
-        breakdown: list[BreakdownInput] | None = None,
-        all_cells: bool = False,
-    ) -> list[Observation]:
-        return await fields.observations_of(info, self.model.id, from_, to, breakdown, all_cells)
-
-    @strawberry.field(description="The latest totals, newest first.")
-    async def latest_observations(
-        self, info: Info[Context, None], count: int = 8
-    ) -> list[Observation]:
-        return await fields.latest_of(info, self.model.id, count)
 
 
 @fetches_nodes("Measure")

@@ -1,14 +1,17 @@
-"""The observation fields that measures and indicators share."""
+"""The series fields that measures and indicators share: observations and targets."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated, Any
 from uuid import UUID
 
+import strawberry
 from strawberry.types import Info
 
 from api.context import Context
 from schema.observations.types import BreakdownInput, Observation, Target, breakdown_dict
+from schema.relay import Node
 from services.observations import service as observations
 from services.observations.validation import breakdown_key
 
@@ -46,3 +49,32 @@ async def latest_of(info: Info[Context, None], subject_id: UUID, count: int) -> 
 async def targets_of(info: Info[Context, None], subject_id: UUID) -> list[Target]:
     rows = await info.context.loaders.targets.load(subject_id)
     return [Target.from_model(r) for r in rows]
+
+
+@strawberry.interface(description="Something observed period by period: a measure or an indicator.")
+class Series(Node):
+    model: strawberry.Private[Any]
+
+    @strawberry.field(description="Targets for the total and for cells (equity targets).")
+    async def targets(self, info: Info[Context, None]) -> list[Target]:
+        return await targets_of(info, self.model.id)
+
+    @strawberry.field(
+        description="Current observations, oldest first: the total unless `breakdown` names a "
+        "cell, or every cell with `allCells`. Drafts only for their owner."
+    )
+    async def observations(
+        self,
+        info: Info[Context, None],
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+        breakdown: list[BreakdownInput] | None = None,
+        all_cells: bool = False,
+    ) -> list[Observation]:
+        return await observations_of(info, self.model.id, from_, to, breakdown, all_cells)
+
+    @strawberry.field(description="The latest totals, newest first.")
+    async def latest_observations(
+        self, info: Info[Context, None], count: int = 8
+    ) -> list[Observation]:
+        return await latest_of(info, self.model.id, count)
