@@ -10,7 +10,7 @@ from uuid import UUID
 
 import strawberry
 
-from services.pagination import Page
+from services.pagination import Listing, Page
 
 T = TypeVar("T")
 
@@ -93,6 +93,17 @@ class Connection(Generic[T]):
             ),
             _count=count,
         )
+
+
+async def connection_of(
+    info: Any, listing: Listing, to_node: Callable[[Any], T], first: int, after: str | None
+) -> Connection[T]:
+    """One page of a service's listing, as a Relay connection (totalCount on demand)."""
+    ctx = info.context
+    page = await listing.page(
+        ctx.session, first=first, after=after, max_page_size=ctx.settings.max_page_size
+    )
+    return Connection.from_page(page, to_node, lambda: listing.count(ctx.session))
 
 
 # Each Node type registers how to fetch visible objects by raw id: `node`/`nodes` dispatch here.

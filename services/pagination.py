@@ -97,3 +97,26 @@ async def paginate(
 async def count(session: AsyncSession, statement: Select) -> int:
     total = await session.scalar(select(func.count()).select_from(statement.subquery()))
     return int(total or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What a connection lists: the visible rows' statement and its unique sort keys."""
+
+    statement: Select
+    keys: tuple[InstrumentedAttribute, ...]
+
+    async def page(
+        self, session: AsyncSession, *, first: int, after: str | None, max_page_size: int
+    ) -> Page[Any]:
+        return await paginate(
+            session,
+            self.statement,
+            keys=self.keys,
+            first=first,
+            after=after,
+            max_page_size=max_page_size,
+        )
+
+    async def count(self, session: AsyncSession) -> int:
+        return await count(session, self.statement)

@@ -30,7 +30,9 @@ SET_TARGET = """mutation($input: SetTargetInput!) { setTarget(input: $input) {
 AGENDA = """query($slug: String!) { collaborative(slug: $slug) {
   domains { name results { statement
     indicators { name status targets { value breakdown { category } } } } }
-  dimensions { key categories { key } } sharedMeasures { name }
+  dimensions(first: 5) { nodes { key categories { key } } }
+  sharedMeasures { totalCount nodes { name } }
+  results(first: 1) { totalCount nodes { statement } }
   indicators(first: 10) { totalCount nodes { name status } } } }"""
 
 
@@ -163,9 +165,14 @@ async def test_the_backbone_builds_the_agenda_and_anyone_reads_what_is_adopted(
             ],
         }
     ]
-    assert agenda["dimensions"] == [
+    assert agenda["dimensions"]["nodes"] == [
         {"key": "race_ethnicity", "categories": [{"key": "latino"}, {"key": "black"}]}
     ]
+    assert agenda["results"] == {
+        "totalCount": 1,
+        "nodes": [{"statement": "Children enter school ready"}],
+    }
+    assert agenda["sharedMeasures"] == {"totalCount": 0, "nodes": []}
 
 
 @pytest.mark.parametrize("viewer", ["steward", "resident", "anonymous"])

@@ -11,11 +11,16 @@ from strawberry.types import Info
 from api.context import Context
 from schema.agenda.types import Domain, Result
 from schema.dimensions.types import Dimension
-from schema.enums import IndicatorStatusEnum, QuadrantEnum, VisibilityEnum
+from schema.enums import (
+    IndicatorStatusEnum,
+    QuadrantEnum,
+    SharedMeasureStatusEnum,
+    VisibilityEnum,
+)
 from schema.indicators.types import Indicator
 from schema.measures.types import Measure, SharedMeasure
 from schema.partners.types import Partner, PartnerKindEnum
-from schema.relay import Connection, Node, fetches_nodes, raw_ids, to_global_id
+from schema.relay import Connection, Node, connection_of, fetches_nodes, raw_ids, to_global_id
 from services.agenda import service as agenda
 from services.collaboratives import service as collaboratives
 from services.collaboratives.models import Collaborative as CollaborativeModel
@@ -23,7 +28,6 @@ from services.dimensions import service as dimensions
 from services.indicators import service as indicators
 from services.measures import service as measures
 from services.measures import shared as shared_measures
-from services.pagination import count as count_rows
 from services.partners import service as partners
 
 
@@ -69,24 +73,10 @@ class Collaborative(Node):
         after: str | None = None,
         kinds: list[PartnerKindEnum] | None = None,  # type: ignore[valid-type]
     ) -> Connection[Partner]:
-        ctx = info.context
-        page = await partners.list_partners(
-            session=ctx.session,
-            viewer=ctx.viewer,
-            collaborative_id=self.raw_id,
-            kinds=kinds,
-            first=first,
-            after=after,
-            max_page_size=ctx.settings.max_page_size,
+        listing = partners.visible_in(
+            viewer=info.context.viewer, collaborative_id=self.raw_id, kinds=kinds
         )
-
-        async def total() -> int:
-            statement = partners.visible_in(
-                viewer=ctx.viewer, collaborative_id=self.raw_id, kinds=kinds
-            )
-            return await count_rows(ctx.session, statement)
-
-        return Connection.from_page(page, Partner.from_model, total)
+        return await connection_of(info, listing, Partner.from_model, first, after)
 
     @strawberry.field(description="The themes of the common agenda.")
     async def domains(self, info: Info[Context, None]) -> list[Domain]:
@@ -94,23 +84,37 @@ class Collaborative(Node):
         return [Domain.from_model(d) for d in rows]
 
     @strawberry.field(description="The population results the collaborative works for.")
-    async def results(self, info: Info[Context, None]) -> list[Result]:
-        rows = await agenda.list_results(session=info.context.session, collaborative_id=self.raw_id)
-        return [Result.from_model(r) for r in rows]
-
-    @strawberry.field(description="The disaggregation vocabulary.")
-    async def dimensions(self, info: Info[Context, None]) -> list[Dimension]:
-        rows = await dimensions.list_dimensions(
-            session=info.context.session, collaborative_id=self.raw_id
+    async def results(
+        self,
+        info: Info[Context, None],
+        first: int = 20,
+        after: str | None = None,
+        domain_ids: list[strawberry.ID] | None = None,
+    ) -> Connection[Result]:
+        listing = agenda.results_in(
+            collaborative_id=self.raw_id, domain_ids=raw_ids(domain_ids, "Domain")
         )
-        return [Dimension.from_model(d) for d in rows]
+        return await connection_of(info, listing, Result.from_model, first, after)
 
-    @strawberry.field
-    async def shared_measures(self, info: Info[Context, None]) -> list[SharedMeasure]:
-        rows = await shared_measures.list_shared_measures(
-            session=info.context.session, collaborative_id=self.raw_id
+    @strawberry.field(description="The disaggregation vocabulary, by key.")
+    async def dimensions(
+        self, info: Info[Context, None], first: int = 20, after: str | None = None
+    ) -> Connection[Dimension]:
+        listing = dimensions.dimensions_in(collaborative_id=self.raw_id)
+        return await connection_of(info, listing, Dimension.from_model, first, after)
+
+    @strawberry.field(description="Measure definitions partners report alike, by name.")
+    async def shared_measures(
+        self,
+        info: Info[Context, None],
+        first: int = 20,
+        after: str | None = None,
+        statuses: list[SharedMeasureStatusEnum] | None = None,  # type: ignore[valid-type]
+    ) -> Connection[SharedMeasure]:
+        listing = shared_measures.shared_measures_in(
+            collaborative_id=self.raw_id, statuses=statuses or ()
         )
-        return [SharedMeasure.from_model(m) for m in rows]
+        return await connection_of(info, listing, SharedMeasure.from_model, first, after)
 
     @strawberry.field(description="Indicators the viewer may see, by name.")
     async def indicators(
@@ -122,24 +126,14 @@ class Collaborative(Node):
         statuses: list[IndicatorStatusEnum] | None = None,  # type: ignore[valid-type]
         text: str | None = None,
     ) -> Connection[Indicator]:
-        ctx = info.context
-        statement = indicators.visible_in(
-            viewer=ctx.viewer,
+        listing = indicators.visible_in(
+            viewer=info.context.viewer,
             collaborative_id=self.raw_id,
             result_ids=raw_ids(result_ids, "Result"),
             statuses=statuses or (),
             text=text,
         )
-        page = await indicators.list_indicators(
-            session=ctx.session,
-            statement=statement,
-            first=first,
-            after=after,
-            max_page_size=ctx.settings.max_page_size,
-        )
-        return Connection.from_page(
-            page, Indicator.from_model, lambda: count_rows(ctx.session, statement)
-        )
+        return await connection_of(info, listing, Indicator.from_model, first, after)
 
     @strawberry.field(description="Partners' performance measures the viewer may see, by name.")
     async def measures(
@@ -153,9 +147,8 @@ class Collaborative(Node):
         visibilities: list[VisibilityEnum] | None = None,  # type: ignore[valid-type]
         text: str | None = None,
     ) -> Connection[Measure]:
-        ctx = info.context
-        statement = measures.visible_in(
-            viewer=ctx.viewer,
+        listing = measures.visible_in(
+            viewer=info.context.viewer,
             collaborative_id=self.raw_id,
             partner_ids=raw_ids(partner_ids, "Partner"),
             quadrants=quadrants or (),
@@ -163,16 +156,7 @@ class Collaborative(Node):
             visibilities=visibilities or (),
             text=text,
         )
-        page = await measures.list_measures(
-            session=ctx.session,
-            statement=statement,
-            first=first,
-            after=after,
-            max_page_size=ctx.settings.max_page_size,
-        )
-        return Connection.from_page(
-            page, Measure.from_model, lambda: count_rows(ctx.session, statement)
-        )
+        return await connection_of(info, listing, Measure.from_model, first, after)
 
 
 @fetches_nodes("Collaborative")

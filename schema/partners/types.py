@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from schema.relay import Connection, Node, fetches_nodes, to_global_id
+from schema.relay import Connection, Node, connection_of, fetches_nodes, to_global_id
 from services.partners import service as partners
 from services.partners.models import Partner as PartnerModel
 from services.partners.models import PartnerKind, ProfileVisibility
@@ -77,24 +77,13 @@ class Partner(Node):
     ) -> Connection[Annotated[Measure, strawberry.lazy("schema.measures.types")]]:
         from schema.measures.types import Measure
         from services.measures import service as measures
-        from services.pagination import count as count_rows
 
-        ctx = info.context
-        statement = measures.visible_in(
-            viewer=ctx.viewer,
+        listing = measures.visible_in(
+            viewer=info.context.viewer,
             collaborative_id=self.model.collaborative_id,
             partner_ids=[self.model.id],
         )
-        page = await measures.list_measures(
-            session=ctx.session,
-            statement=statement,
-            first=first,
-            after=after,
-            max_page_size=ctx.settings.max_page_size,
-        )
-        return Connection.from_page(
-            page, Measure.from_model, lambda: count_rows(ctx.session, statement)
-        )
+        return await connection_of(info, listing, Measure.from_model, first, after)
 
 
 @fetches_nodes("Partner")

@@ -13,6 +13,7 @@ from services import policy
 from services.agenda.models import Domain, DomainBase, Result, ResultBase
 from services.crud import fetch_one, get_visible, merged, save, update
 from services.errors import DomainError, ErrorCode, not_found
+from services.pagination import Listing
 from services.validation import validated
 from services.viewer import Viewer
 
@@ -42,13 +43,12 @@ async def list_domains(*, session: AsyncSession, collaborative_id: UUID) -> list
     return list((await session.exec(statement)).all())
 
 
-async def list_results(
-    *, session: AsyncSession, collaborative_id: UUID, domain_ids: Sequence[UUID] = ()
-) -> list[Result]:
+def results_in(*, collaborative_id: UUID, domain_ids: Sequence[UUID] = ()) -> Listing:
+    """The collaborative's results, by statement (the common agenda is public)."""
     statement = select(Result).where(Result.collaborative_id == collaborative_id)
     if domain_ids:
         statement = statement.where(col(Result.domain_id).in_(domain_ids))
-    return list((await session.exec(statement.order_by(col(Result.statement)))).all())
+    return Listing(statement, (Result.statement, Result.id))  # type: ignore[arg-type]
 
 
 async def results_of_domains(

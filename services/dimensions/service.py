@@ -18,18 +18,15 @@ from services.dimensions.models import (
     DimensionCategory,
 )
 from services.errors import DomainError, ErrorCode, not_found
+from services.pagination import Listing
 from services.validation import validated
 from services.viewer import Viewer
 
 
-async def list_dimensions(*, session: AsyncSession, collaborative_id: UUID) -> list[Dimension]:
+def dimensions_in(*, collaborative_id: UUID) -> Listing:
     """The collaborative's dimensions, by key (the vocabulary is public)."""
-    statement = (
-        select(Dimension)
-        .where(Dimension.collaborative_id == collaborative_id)
-        .order_by(col(Dimension.key))
-    )
-    return list((await session.exec(statement)).all())
+    statement = select(Dimension).where(Dimension.collaborative_id == collaborative_id)
+    return Listing(statement, (Dimension.key, Dimension.id))  # type: ignore[arg-type]
 
 
 async def get_many(*, session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, Dimension]:

@@ -9,7 +9,6 @@ from uuid import UUID
 
 from sqlmodel import SQLModel, col, delete, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
 
 from services import policy
 from services.agenda.models import Result
@@ -24,7 +23,7 @@ from services.indicators.models import (
     IndicatorStatus,
 )
 from services.measures.units import Direction, Unit
-from services.pagination import Page, paginate
+from services.pagination import Listing
 from services.partners.models import ProfileVisibility
 from services.periods import Granularity, expected_start, starts_a_period
 from services.validation import validated
@@ -66,7 +65,8 @@ def visible_in(
     result_ids: Sequence[UUID] = (),
     statuses: Sequence[IndicatorStatus] = (),
     text: str | None = None,
-) -> SelectOfScalar[Indicator]:
+) -> Listing:
+    """The indicators the viewer may see, filtered, by name."""
     statement = select(Indicator).where(
         Indicator.collaborative_id == collaborative_id, policy.indicator_visible(viewer)
     )
@@ -79,25 +79,7 @@ def visible_in(
         statement = statement.where(
             or_(col(Indicator.name).ilike(pattern), col(Indicator.definition).ilike(pattern))
         )
-    return statement
-
-
-async def list_indicators(
-    *,
-    session: AsyncSession,
-    statement: SelectOfScalar[Indicator],
-    first: int,
-    after: str | None,
-    max_page_size: int,
-) -> Page[Indicator]:
-    return await paginate(
-        session,
-        statement,
-        keys=(Indicator.name, Indicator.id),  # type: ignore[arg-type]
-        first=first,
-        after=after,
-        max_page_size=max_page_size,
-    )
+    return Listing(statement, (Indicator.name, Indicator.id))  # type: ignore[arg-type]
 
 
 async def get_many(

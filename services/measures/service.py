@@ -12,7 +12,6 @@ from uuid import UUID
 
 from sqlmodel import SQLModel, col, delete, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
 
 from services import policy
 from services.agenda.models import Result
@@ -30,7 +29,7 @@ from services.measures.models import (
     SharedMeasure,
 )
 from services.measures.units import Direction, Unit
-from services.pagination import Page, paginate
+from services.pagination import Listing
 from services.partners.models import Partner
 from services.periods import Granularity
 from services.validation import validated
@@ -75,8 +74,8 @@ def visible_in(
     result_ids: Sequence[UUID] = (),
     visibilities: Sequence[Visibility] = (),
     text: str | None = None,
-) -> SelectOfScalar[PerformanceMeasure]:
-    """The statement selecting the measures the viewer may see, filtered."""
+) -> Listing:
+    """The measures the viewer may see, filtered, by name."""
     statement = select(PerformanceMeasure).where(
         PerformanceMeasure.collaborative_id == collaborative_id, policy.measure_visible(viewer)
     )
@@ -99,25 +98,7 @@ def visible_in(
                 col(PerformanceMeasure.description).ilike(pattern),
             )
         )
-    return statement
-
-
-async def list_measures(
-    *,
-    session: AsyncSession,
-    statement: SelectOfScalar[PerformanceMeasure],
-    first: int,
-    after: str | None,
-    max_page_size: int,
-) -> Page[PerformanceMeasure]:
-    return await paginate(
-        session,
-        statement,
-        keys=(PerformanceMeasure.name, PerformanceMeasure.id),  # type: ignore[arg-type]
-        first=first,
-        after=after,
-        max_page_size=max_page_size,
-    )
+    return Listing(statement, (PerformanceMeasure.name, PerformanceMeasure.id))  # type: ignore[arg-type]
 
 
 async def get_many(

@@ -19,6 +19,7 @@ from services.measures.models import (
     SharedMeasureStatus,
 )
 from services.measures.units import Direction, Unit
+from services.pagination import Listing
 from services.periods import Granularity
 from services.validation import validated
 from services.viewer import Viewer
@@ -50,15 +51,14 @@ REQUIRED = (
 )
 
 
-async def list_shared_measures(
-    *, session: AsyncSession, collaborative_id: UUID
-) -> list[SharedMeasure]:
-    statement = (
-        select(SharedMeasure)
-        .where(SharedMeasure.collaborative_id == collaborative_id)
-        .order_by(col(SharedMeasure.name))
-    )
-    return list((await session.exec(statement)).all())
+def shared_measures_in(
+    *, collaborative_id: UUID, statuses: Sequence[SharedMeasureStatus] = ()
+) -> Listing:
+    """The collaborative's shared measures, by name (public, like the whole agenda)."""
+    statement = select(SharedMeasure).where(SharedMeasure.collaborative_id == collaborative_id)
+    if statuses:
+        statement = statement.where(col(SharedMeasure.status).in_(statuses))
+    return Listing(statement, (SharedMeasure.name, SharedMeasure.id))  # type: ignore[arg-type]
 
 
 async def get_many(*, session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, SharedMeasure]:

@@ -10,12 +10,11 @@ from pydantic import field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
 
 from services import policy
 from services.collaboratives.models import Collaborative
 from services.errors import DomainError, ErrorCode
-from services.pagination import Page, paginate
+from services.pagination import Listing
 from services.partners import errors
 from services.partners.models import (
     Partner,
@@ -59,36 +58,14 @@ class ContactInput(PartnerContactBase):
 
 def visible_in(
     *, viewer: Viewer, collaborative_id: UUID, kinds: Sequence[PartnerKind] | None
-) -> SelectOfScalar[Partner]:
-    """The statement selecting a collaborative's partners that the viewer may see."""
+) -> Listing:
+    """A collaborative's partners that the viewer may see, by name."""
     statement = select(Partner).where(
         Partner.collaborative_id == collaborative_id, policy.partner_visible(viewer)
     )
     if kinds:
         statement = statement.where(col(Partner.kind).in_(kinds))
-    return statement
-
-
-async def list_partners(
-    *,
-    session: AsyncSession,
-    viewer: Viewer,
-    collaborative_id: UUID,
-    kinds: Sequence[PartnerKind] | None,
-    first: int,
-    after: str | None,
-    max_page_size: int,
-) -> Page[Partner]:
-    """The partners of a collaborative the viewer may see, by name."""
-    statement = visible_in(viewer=viewer, collaborative_id=collaborative_id, kinds=kinds)
-    return await paginate(
-        session,
-        statement,
-        keys=(Partner.name, Partner.id),  # type: ignore[arg-type]
-        first=first,
-        after=after,
-        max_page_size=max_page_size,
-    )
+    return Listing(statement, (Partner.name, Partner.id))  # type: ignore[arg-type]
 
 
 async def get_many(
