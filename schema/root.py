@@ -64,6 +64,7 @@ class Mutation:
     create_result = strawberry.mutation(resolver=agenda_mutations.create_result)
     update_result = strawberry.mutation(resolver=agenda_mutations.update_result)
     create_dimension = strawberry.mutation(resolver=dimension_mutations.create_dimension)
+    update_dimension = strawberry.mutation(resolver=dimension_mutations.update_dimension)
     create_indicator = strawberry.mutation(
         resolver=indicator_mutations.create_indicator,
         description="Propose an indicator for a result (backbone).",

@@ -314,3 +314,101 @@ async def test_a_refused_agenda_change_answers_as_data_and_leaves_nothing_behind
     assert names == {"Education", "Housing"}
     indicators = agenda["data"]["collaborative"]["indicators"]["nodes"]
     assert [i["name"] for i in indicators] == ["Kindergarten readiness"]
+
+
+UPDATE_DIMENSION = """mutation($input: UpdateDimensionInput!) { updateDimension(input: $input) {
+  dimension { name categories { key label rollsUpTo { key } } }
+  userErrors { field code message } } }"""
+
+
+async def test_the_vocabulary_grows_and_detailed_categories_roll_up(client, people) -> None:
+    collaborative, viewers = people
+    ids = await build_agenda(client, collaborative, viewers["backbone"])
+    detailed = await graphql(
+        client,
+        CREATE_DIMENSION,
+        {
+            "input": {
+                "collaborativeId": ids["collaborative"],
+                "key": "race_detailed",
+                "name": "Detailed",
+                "categories": [
+                    {
+                        "key": "mexican",
+                        "label": "Mexican",
+                        "rollsUpTo": {"dimension": "race_ethnicity", "category": "latino"},
+                    }
+                ],
+            }
+        },
+        viewers["backbone"],
+    )
+    created = detailed["data"]["createDimension"]
+    assert created["dimension"]["categories"] == [{"key": "mexican", "label": "Mexican"}]
+    dimension_id = created["dimension"]["id"]
+    body = await graphql(
+        client,
+        UPDATE_DIMENSION,
+        {
+            "input": {
+                "id": dimension_id,
+                "name": "Race/ethnicity, detailed",
+                "categories": [
+                    {
+                        "key": "mexican",
+                        "label": "Mexican/Mexican American",
+                        "rollsUpTo": {"dimension": "race_ethnicity", "category": "latino"},
+                    },
+                    {
+                        "key": "salvadoran",
+                        "label": "Salvadoran",
+                        "rollsUpTo": {"dimension": "race_ethnicity", "category": "latino"},
+                    },
+                ],
+            }
+        },
+        viewers["backbone"],
+    )
+    assert body["data"]["updateDimension"] == {
+        "dimension": {
+            "name": "Race/ethnicity, detailed",
+            "categories": [
+                {
+                    "key": "mexican",
+                    "label": "Mexican/Mexican American",
+                    "rollsUpTo": {"key": "latino"},
+                },
+                {"key": "salvadoran", "label": "Salvadoran", "rollsUpTo": {"key": "latino"}},
+            ],
+        },
+        "userErrors": [],
+    }
+    unknown = await graphql(
+        client,
+        UPDATE_DIMENSION,
+        {
+            "input": {
+                "id": dimension_id,
+                "categories": [
+                    {
+                        "key": "x",
+                        "label": "X",
+                        "rollsUpTo": {"dimension": "race_ethnicity", "category": "nope"},
+                    },
+                ],
+            }
+        },
+        viewers["backbone"],
+    )
+    assert unknown["data"]["updateDimension"]["userErrors"][0]["field"] == [
+        "categories",
+        "0",
+        "rollsUpTo",
+    ]
+    refused = await graphql(
+        client,
+        UPDATE_DIMENSION,
+        {"input": {"id": dimension_id, "name": "Mine"}},
+        viewers["steward"],
+    )
+    assert refused["data"]["updateDimension"]["userErrors"][0]["code"] == "FORBIDDEN"

@@ -271,8 +271,9 @@ def _create_tables() -> None:
         ),
         sa.ForeignKeyConstraint(["collaborative_id"], ["collaborative.id"]),
         sa.PrimaryKeyConstraint("collaborative_id", "id"),
-        sa.UniqueConstraint("key_hash"),
+        sa.UniqueConstraint("collaborative_id", "key_hash"),
     )
+    op.create_index("ix_api_key_key_hash", "api_key", ["key_hash"])
 
 
 def upgrade() -> None:

@@ -64,6 +64,8 @@ class ApiKey(SQLModel, table=True):
         ForeignKeyConstraint(
             ["collaborative_id", "partner_id"], ["partner.collaborative_id", "partner.id"]
         ),
+        # Tenant keys include the tenant (Citus-ready); the hash index serves the lookup.
+        UniqueConstraint("collaborative_id", "key_hash"),
     )
 
     collaborative_id: UUID = Field(foreign_key="collaborative.id", primary_key=True)
@@ -71,6 +73,6 @@ class ApiKey(SQLModel, table=True):
     partner_id: UUID
     name: str = Field(max_length=200)
     prefix: str = Field(max_length=16)
-    key_hash: str = Field(max_length=64, unique=True)
+    key_hash: str = Field(max_length=64, index=True)
     created_at: datetime | None = created_at_field()
     revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

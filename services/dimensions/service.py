@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 from uuid import UUID
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services import policy
-from services.crud import save
 from services.dimensions.models import (
-    CategoryBase,
     Dimension,
-    DimensionBase,
     DimensionCategory,
 )
-from services.errors import DomainError, ErrorCode, not_found
+from services.errors import DomainError, ErrorCode
 from services.pagination import Listing
-from services.validation import validated
-from services.viewer import Viewer
 
 
 def dimensions_in(*, collaborative_id: UUID) -> Listing:
@@ -96,40 +89,3 @@ async def resolve_dimension_ids(
             (field, str(problems[0])), ErrorCode.NOT_FOUND, "no dimension with this id"
         )
     return list(dict.fromkeys(i for i in ids if i is not None))
-
-
-async def create_dimension(
-    *,
-    session: AsyncSession,
-    viewer: Viewer,
-    collaborative_id: UUID | None,
-    data: Mapping[str, Any],
-    categories: Sequence[Mapping[str, Any]],
-) -> Dimension:
-    """A new dimension with its categories (the backbone keeps the vocabulary)."""
-    if collaborative_id is None:
-        raise not_found(("collaborativeId",), "collaborative")
-    if not policy.can_steward_agenda(viewer, collaborative_id):
-        raise DomainError.single(
-            ("collaborativeId",), ErrorCode.FORBIDDEN, "only the backbone keeps the vocabulary"
-        )
-    fields = validated(DimensionBase, data)
-    dimension = Dimension(collaborative_id=collaborative_id, **fields.model_dump())
-    rows = [
-        DimensionCategory(
-            collaborative_id=collaborative_id,
-            dimension_id=dimension.id,
-            **validated(CategoryBase, c, prefix=("categories", str(i))).model_dump(),
-        )
-        for i, c in enumerate(categories)
-    ]
-    keys = [c.key for c in rows]
-    if len(set(keys)) != len(keys):
-        raise DomainError.single(("categories",), ErrorCode.DUPLICATE, "category keys repeat")
-    await save(
-        session,
-        dimension,
-        duplicates={"uq_dimension_collaborative_id_key": ("key", "a dimension has this key")},
-    )
-    await save(session, *rows)
-    return dimension
