@@ -90,7 +90,12 @@ class TokenVerifier:
             signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
         except jwt.PyJWKClientError as e:
             raise AuthenticationError(f"the token's signing key is unknown: {e}") from e
-        return signing_key.key
+        except jwt.InvalidTokenError as e:  # it reads the (unverified) payload too
+            raise AuthenticationError(f"the token is malformed: {e}") from e
+        # The PyJWK itself, not its raw key: decoding then insists that the token's algorithm
+        # is the key's own, so an ES256 token naming an RSA key is an InvalidAlgorithmError
+        # rather than a TypeError (a 500) deep inside PyJWT.
+        return signing_key
 
 
 def issue_token(settings: Settings, subject: str, *, ttl: timedelta | None = None) -> str:
