@@ -1,0 +1,1 @@
+"""Analytics over observations: aggregates, suppression, trends and disparities."""

@@ -1,0 +1,274 @@
+"""Which cells of a cube may be published. Pure: contributions in, publishable cells out.
+
+A cell is shown only when enough partners contribute (`min_partners`), enough people are
+counted (`min_cell`; cells of 1 to min_cell - 1 people are hidden, zero is shown), and no
+partner dominates it (`max_dominance_share`). The same rules guard what a total holds
+beyond its parts (people or partners left out of a breakdown), because subtracting the
+parts from the total would show it. Complementary suppression then hides further cells
+until no hidden cell, nor a guarded remainder, follows exactly from the published ones by
+any combination of the additive relations. Everything is decided on the whole cube, so
+any slice of it answers the same.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from services.analytics import linear
+from services.analytics.cube import (
+    NO_PARENTS,
+    Breakdown,
+    Contribution,
+    CubeCell,
+    Mass,
+    Parents,
+    Relation,
+    Share,
+    build_cube,
+    relations,
+    residual,
+    text_of,
+)
+from services.measures.models import Aggregation
+
+UNSTABLE_AT_MOST = 20  # events: a rate resting on 20 or fewer is unreliable (NCHS practice)
+
+
+class Reason(StrEnum):
+    """Why a cell has no value. Every hidden cell carries one."""
+
+    SUPPRESSED_AT_SOURCE = "suppressed_at_source"
+    TOO_FEW_PARTNERS = "too_few_partners"
+    SMALL_CELL = "small_cell"
+    UNKNOWN_SIZE = "unknown_size"
+    DOMINANCE = "dominance"
+    COMPLEMENTARY = "complementary"
+    UNDEFINED = "undefined"
+
+
+EXPLANATIONS = {
+    Reason.SUPPRESSED_AT_SOURCE: "a contributor's value was suppressed at its source, or lacks "
+    "what this aggregation adds up (a numerator and denominator, or n)",
+    Reason.TOO_FEW_PARTNERS: "fewer partners contribute than the collaborative's minimum",
+    Reason.SMALL_CELL: "fewer people are counted than the collaborative's minimum cell size",
+    Reason.UNKNOWN_SIZE: "how many people are counted is not known",
+    Reason.DOMINANCE: "one partner makes up more than the allowed share of the cell",
+    Reason.COMPLEMENTARY: "hidden so that another hidden cell cannot be found by subtraction",
+    Reason.UNDEFINED: "the denominator is zero",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    min_partners: int = 3
+    min_cell: int = 11
+    max_dominance_share: float = 0.8
+    # False for one source's own data (a collaborative's indicator): partners do not apply.
+    partner_rules: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    period: date
+    breakdown: Breakdown
+    value: float | None
+    partners: int | None  # contributing partners; None when hidden or not partner data
+    n: float | None  # people counted; None when hidden or unknown
+    reason: Reason | None  # why the value is hidden; None when shown
+    unstable: bool  # shown, but resting on 20 or fewer events
+
+    @property
+    def suppressed(self) -> bool:
+        return self.reason is not None
+
+
+def publishable_cells(
+    contributions: Iterable[Contribution],
+    aggregation: Aggregation,
+    rules: Rules,
+    *,
+    parents: Parents = NO_PARENTS,
+    counts_people: bool = False,
+    scale: float = 1.0,
+) -> list[Cell]:
+    """Every cell of the cube, each with its value or the reason it is hidden.
+
+    `scale` turns a rate's numerator / denominator into the unit (100 for a percent).
+    """
+    cube = build_cube(contributions, aggregation, parents=parents, counts_people=counts_people)
+    hidden = {key: r for key, cell in cube.items() if (r := _primary(cell, aggregation, rules))}
+    links = relations(cube.keys(), parents)
+    guarded = {
+        i
+        for i, relation in enumerate(links)
+        if _guarded(residual(relation, cube), aggregation, rules)
+    }
+    for period in sorted({key[0] for key in cube}):
+        mine = [(i, r) for i, r in enumerate(links) if r.period == period]
+        _complete(period, mine, guarded, cube, hidden)
+    return [
+        _publish(cube[key], hidden.get(key), aggregation, rules, scale)
+        for key in sorted(cube, key=lambda k: (k[0], len(k[1]), text_of(k[1])))
+    ]
+
+
+def _primary(cell: CubeCell, aggregation: Aggregation, rules: Rules) -> Reason | None:
+    reason = _unsafe(cell.shares, aggregation, rules)
+    if reason is not None:
+        return reason
+    total = cell.total
+    assert total is not None
+    if aggregation is not Aggregation.SUM and total.b == 0:
+        return Reason.UNDEFINED
+    return None
+
+
+def _unsafe(shares: Mapping[int, Share], aggregation: Aggregation, rules: Rules) -> Reason | None:
+    """The first rule that a set of contributions breaks, if any."""
+    if any(s is None for s in shares.values()):
+        return Reason.SUPPRESSED_AT_SOURCE
+    masses = [s for s in shares.values() if s is not None]
+    if rules.partner_rules and len(masses) < rules.min_partners:
+        return Reason.TOO_FEW_PARTNERS
+    if any(m.people is None for m in masses):
+        return Reason.UNKNOWN_SIZE
+    people = abs(sum(m.people or 0.0 for m in masses))
+    if 0 < people < rules.min_cell:
+        return Reason.SMALL_CELL
+    if rules.partner_rules and _dominated(masses, aggregation, rules.max_dominance_share):
+        return Reason.DOMINANCE
+    return None
+
+
+def _dominated(masses: Sequence[Mass], aggregation: Aggregation, limit: float) -> bool:
+    """One contributor weighs more than `limit` of the cell (of the amount, or of the people)."""
+    weights = [abs(m.a) if aggregation is Aggregation.SUM else abs(m.b) for m in masses]
+    total = sum(weights)
+    return total > 0 and max(weights) / total > limit
+
+
+def _guarded(rest: Mapping[int, Share], aggregation: Aggregation, rules: Rules) -> bool:
+    """Whether what a total holds beyond its parts must stay hidden."""
+    return bool(rest) and _unsafe(rest, aggregation, rules) is not None
+
+
+Unknown = tuple[str, object]  # ("cell", key) or ("rest", relation index)
+
+
+def _complete(
+    period: date,
+    links: Sequence[tuple[int, Relation]],
+    guarded: set[int],
+    cube: Mapping[tuple[date, Breakdown], CubeCell],
+    hidden: dict[tuple[date, Breakdown], Reason],
+) -> None:
+    """Hide more cells of one period until nothing hidden follows from what is shown."""
+    while True:
+        unknowns: list[Unknown] = [
+            ("cell", k) for k in sorted(hidden, key=_order) if k[0] == period
+        ]
+        unknowns += [("rest", i) for i, _ in links if i in guarded]
+        equations = [_equation(i, r, guarded, hidden) for i, r in links]
+        disclosed = linear.determined(equations, unknowns)
+        if not disclosed:
+            return
+        extra = _cover(disclosed[0], links, cube, hidden)
+        if extra is None:
+            return  # every cell around it is hidden already: nothing published to subtract
+        hidden[extra] = Reason.COMPLEMENTARY
+
+
+def _equation(
+    index: int, relation: Relation, guarded: set[int], hidden: Mapping
+) -> dict[Unknown, int]:
+    equation: dict[Unknown, int] = {}
+    margin = (relation.period, relation.margin)
+    if margin in hidden:
+        equation[("cell", margin)] = 1
+    for part in relation.parts:
+        key = (relation.period, part)
+        if key in hidden:
+            equation[("cell", key)] = -1
+    if index in guarded:
+        equation[("rest", index)] = -1
+    return equation
+
+
+def _cover(
+    disclosed: Unknown,
+    links: Sequence[tuple[int, Relation]],
+    cube: Mapping[tuple[date, Breakdown], CubeCell],
+    hidden: Mapping,
+) -> tuple[date, Breakdown] | None:
+    """The shown cell to hide next: the smallest in a relation with the disclosed unknown."""
+    near = [r for i, r in links if _involves(r, i, disclosed)]
+    for relations_to_search in (near, [r for _, r in links]):
+        candidates = {
+            key
+            for r in relations_to_search
+            for key in ((r.period, r.margin), *((r.period, p) for p in r.parts))
+            if key not in hidden
+        }
+        if candidates:
+            return min(candidates, key=lambda k: (_people(cube[k]), _order(k)))
+    return None
+
+
+def _involves(relation: Relation, index: int, unknown: Unknown) -> bool:
+    kind, what = unknown
+    if kind == "rest":
+        return what == index
+    period, breakdown = what  # type: ignore[misc]
+    return period == relation.period and (
+        breakdown == relation.margin or breakdown in relation.parts
+    )
+
+
+def _people(cell: CubeCell) -> float:
+    total = cell.total
+    return math.inf if total is None or total.people is None else total.people
+
+
+def _order(key: tuple[date, Breakdown]) -> tuple[date, int, str]:
+    return (key[0], len(key[1]), text_of(key[1]))
+
+
+def _publish(
+    cell: CubeCell, reason: Reason | None, aggregation: Aggregation, rules: Rules, scale: float
+) -> Cell:
+    if reason is not None:
+        return Cell(cell.period, cell.breakdown, None, None, None, reason, unstable=False)
+    total = cell.total
+    assert total is not None
+    match aggregation:
+        case Aggregation.SUM:
+            value, events = total.a, None
+        case Aggregation.RATE:
+            value, events = total.a / total.b * scale, total.a
+        case Aggregation.MEAN:
+            value, events = total.a / total.b, total.b
+    return Cell(
+        period=cell.period,
+        breakdown=cell.breakdown,
+        value=value,
+        partners=len(cell.shares) if rules.partner_rules else None,
+        n=total.people,
+        reason=None,
+        unstable=events is not None and events <= UNSTABLE_AT_MOST,
+    )
+
+
+def infer_scale(contributions: Iterable[Contribution]) -> float:
+    """The power of ten that turns numerator / denominator into reported values (per 1,000…)."""
+    factors = sorted(
+        c.value * c.denominator / c.numerator
+        for c in contributions
+        if c.value and c.numerator and c.denominator
+    )
+    if not factors:
+        return 1.0
+    return 10.0 ** round(math.log10(factors[len(factors) // 2]))
