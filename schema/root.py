@@ -11,6 +11,8 @@ from strawberry.types import ExecutionContext, Info
 
 from api.context import Context
 from schema.agenda import mutations as agenda_mutations
+from schema.analytics.queries import resolve_aggregate
+from schema.analytics.types import Aggregate
 from schema.collaboratives.types import Collaborative
 from schema.dimensions import mutations as dimension_mutations
 from schema.indicators import mutations as indicator_mutations
@@ -42,6 +44,12 @@ class Query:
         if len(ids) > MAX_NODES:
             raise DomainError.single(("ids",), ErrorCode.OUT_OF_RANGE, f"at most {MAX_NODES} ids")
         return await resolve_nodes(info, ids)
+
+    aggregate: Aggregate = strawberry.field(
+        resolver=resolve_aggregate,
+        description="What all partners achieve together on a shared measure (members and "
+        "funders of its collaborative), or an indicator by its cells; suppressed cells say why.",
+    )
 
     @strawberry.field(description="A collaborative by its slug.")
     async def collaborative(self, info: Info[Context, None], slug: str) -> Collaborative | None:

@@ -277,9 +277,10 @@ def assert_nothing_hidden_is_disclosed(
 ) -> None:
     """Build the relations of a full grid from scratch and check each unknown is free.
 
-    Unknowns: hidden cells, and each relation's remainder (total minus its parts) when that
-    remainder belongs to fewer than 3 partners or holds 1-10 people. An unknown is
-    determined exactly when removing its column lowers the rank of the system.
+    Unknowns: hidden cells, and each relation's remainder (total minus its parts) when it is
+    not zero. Protected: hidden cells, and remainders that belong to fewer than 3 partners,
+    hold 1-10 people or are dominated by one partner. An unknown is determined exactly when
+    removing its column lowers the rank of the system.
     """
     shown = {(c.period, c.breakdown) for c in cells if c.reason is None}
     keys = {(c.period, c.breakdown) for c in cells}
@@ -296,33 +297,38 @@ def assert_nothing_hidden_is_disclosed(
                 if margin in keys and all(p in keys for p in parts):
                     equations.append((margin, parts))
     unknowns: list = sorted(k for k in keys if k not in shown)
+    protected = set(unknowns)
     matrix_rows = []
     for index, (margin, parts) in enumerate(equations):
-        rest_is_sensitive = _remainder_is_sensitive(rows, margin, parts)
-        if rest_is_sensitive:
+        holders = _remainder(rows, margin, parts)
+        if holders:  # a reader does not know what a total holds beyond its parts
             unknowns.append(("rest", index))
-        matrix_rows.append((index, margin, parts, rest_is_sensitive))
+            if _is_sensitive(holders):
+                protected.add(("rest", index))
+        matrix_rows.append((index, margin, parts, bool(holders)))
     column = {u: i for i, u in enumerate(unknowns)}
     matrix = []
-    for index, margin, parts, sensitive in matrix_rows:
+    for index, margin, parts, has_rest in matrix_rows:
         row = [Fraction(0)] * len(unknowns)
         if margin in column:
             row[column[margin]] += 1
         for p in parts:
             if p in column:
                 row[column[p]] -= 1
-        if sensitive:
+        if has_rest:
             row[column[("rest", index)]] -= 1
         matrix.append(row)
     if not unknowns or not matrix:
         return
     full = rank(matrix)
-    for u, i in column.items():
+    for u in protected:
+        i = column[u]
         without = [r[:i] + r[i + 1 :] for r in matrix]
         assert rank(without) == full, f"{u} can be computed from the published cells"
 
 
-def _remainder_is_sensitive(rows: list[Contribution], margin: tuple, parts: list[tuple]) -> bool:
+def _remainder(rows: list[Contribution], margin: tuple, parts: list[tuple]) -> dict[int, float]:
+    """Per partner, its total minus its parts (nonzero ones only)."""
     period, breakdown = margin
     rest: dict[int, float] = {}
     for r in rows:
@@ -332,9 +338,12 @@ def _remainder_is_sensitive(rows: list[Contribution], margin: tuple, parts: list
             rest[r.contributor] = rest.get(r.contributor, 0) + r.value
         elif (r.period, r.breakdown) in parts:
             rest[r.contributor] = rest.get(r.contributor, 0) - r.value
-    holders = {p: v for p, v in rest.items() if abs(v) > 1e-9}
+    return {p: v for p, v in rest.items() if abs(v) > 1e-9}
+
+
+def _is_sensitive(holders: dict[int, float]) -> bool:
     people = abs(sum(holders.values()))
-    return bool(holders) and (len(holders) < 3 or 0 < people < 11 or _dominant(holders))
+    return len(holders) < 3 or 0 < people < 11 or _dominant(holders)
 
 
 def _dominant(holders: dict[int, float]) -> bool:

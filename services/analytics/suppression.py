@@ -2,12 +2,15 @@
 
 A cell is shown only when enough partners contribute (`min_partners`), enough people are
 counted (`min_cell`; cells of 1 to min_cell - 1 people are hidden, zero is shown), and no
-partner dominates it (`max_dominance_share`). The same rules guard what a total holds
-beyond its parts (people or partners left out of a breakdown), because subtracting the
-parts from the total would show it. Complementary suppression then hides further cells
-until no hidden cell, nor a guarded remainder, follows exactly from the published ones by
-any combination of the additive relations. Everything is decided on the whole cube, so
-any slice of it answers the same.
+partner dominates it (`max_dominance_share`).
+
+A total is the sum of its parts plus a remainder: whatever its contributors left out of
+the breakdown. A remainder that is not zero is unknown to a reader, like a hidden cell;
+the same rules decide whether it must stay unknown (a partner that reported no breakdown
+must not be found by subtracting the parts from the total). Complementary suppression
+then hides further cells until no hidden cell, nor a guarded remainder, follows exactly
+from the published ones by any combination of the additive relations. Everything is
+decided on the whole cube, so any slice of it answers the same.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ class Reason(StrEnum):
     DOMINANCE = "dominance"
     COMPLEMENTARY = "complementary"
     UNDEFINED = "undefined"
+    NO_DATA = "no_data"
 
 
 EXPLANATIONS = {
@@ -59,6 +63,7 @@ EXPLANATIONS = {
     Reason.DOMINANCE: "one partner makes up more than the allowed share of the cell",
     Reason.COMPLEMENTARY: "hidden so that another hidden cell cannot be found by subtraction",
     Reason.UNDEFINED: "the denominator is zero",
+    Reason.NO_DATA: "nobody reported this cell",
 }
 
 
@@ -102,14 +107,11 @@ def publishable_cells(
     cube = build_cube(contributions, aggregation, parents=parents, counts_people=counts_people)
     hidden = {key: r for key, cell in cube.items() if (r := _primary(cell, aggregation, rules))}
     links = relations(cube.keys(), parents)
-    guarded = {
-        i
-        for i, relation in enumerate(links)
-        if _guarded(residual(relation, cube), aggregation, rules)
-    }
+    remainders = {i: rest for i, relation in enumerate(links) if (rest := residual(relation, cube))}
+    guarded = {i for i, rest in remainders.items() if _unsafe(rest, aggregation, rules)}
     for period in sorted({key[0] for key in cube}):
         mine = [(i, r) for i, r in enumerate(links) if r.period == period]
-        _complete(period, mine, guarded, cube, hidden)
+        _complete(period, mine, Remainders(set(remainders), guarded), cube, hidden)
     return [
         _publish(cube[key], hidden.get(key), aggregation, rules, scale)
         for key in sorted(cube, key=lambda k: (k[0], len(k[1]), text_of(k[1])))
@@ -151,9 +153,13 @@ def _dominated(masses: Sequence[Mass], aggregation: Aggregation, limit: float) -
     return total > 0 and max(weights) / total > limit
 
 
-def _guarded(rest: Mapping[int, Share], aggregation: Aggregation, rules: Rules) -> bool:
-    """Whether what a total holds beyond its parts must stay hidden."""
-    return bool(rest) and _unsafe(rest, aggregation, rules) is not None
+@dataclass(frozen=True, slots=True)
+class Remainders:
+    """Relations (by index) whose total holds more than its parts, and which of those
+    remainders must stay unknown."""
+
+    unknown: set[int]
+    guarded: set[int]
 
 
 Unknown = tuple[str, object]  # ("cell", key) or ("rest", relation index)
@@ -162,7 +168,7 @@ Unknown = tuple[str, object]  # ("cell", key) or ("rest", relation index)
 def _complete(
     period: date,
     links: Sequence[tuple[int, Relation]],
-    guarded: set[int],
+    remainders: Remainders,
     cube: Mapping[tuple[date, Breakdown], CubeCell],
     hidden: dict[tuple[date, Breakdown], Reason],
 ) -> None:
@@ -171,9 +177,13 @@ def _complete(
         unknowns: list[Unknown] = [
             ("cell", k) for k in sorted(hidden, key=_order) if k[0] == period
         ]
-        unknowns += [("rest", i) for i, _ in links if i in guarded]
-        equations = [_equation(i, r, guarded, hidden) for i, r in links]
-        disclosed = linear.determined(equations, unknowns)
+        unknowns += [("rest", i) for i, _ in links if i in remainders.unknown]
+        equations = [_equation(i, r, remainders.unknown, hidden) for i, r in links]
+        disclosed = [
+            u
+            for u in linear.determined(equations, unknowns)
+            if u[0] == "cell" or u[1] in remainders.guarded
+        ]
         if not disclosed:
             return
         extra = _cover(disclosed[0], links, cube, hidden)
@@ -183,7 +193,7 @@ def _complete(
 
 
 def _equation(
-    index: int, relation: Relation, guarded: set[int], hidden: Mapping
+    index: int, relation: Relation, remainders: set[int], hidden: Mapping
 ) -> dict[Unknown, int]:
     equation: dict[Unknown, int] = {}
     margin = (relation.period, relation.margin)
@@ -193,7 +203,7 @@ def _equation(
         key = (relation.period, part)
         if key in hidden:
             equation[("cell", key)] = -1
-    if index in guarded:
+    if index in remainders:
         equation[("rest", index)] = -1
     return equation
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,7 +13,7 @@ from services.dimensions.models import (
     Dimension,
     DimensionCategory,
 )
-from services.errors import DomainError, ErrorCode
+from services.errors import DomainError, ErrorCode, Problem
 from services.pagination import Listing
 
 
@@ -89,3 +90,56 @@ async def resolve_dimension_ids(
             (field, str(problems[0])), ErrorCode.NOT_FOUND, "no dimension with this id"
         )
     return list(dict.fromkeys(i for i in ids if i is not None))
+
+
+async def roll_ups(
+    *, session: AsyncSession, collaborative_id: UUID
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """(dimension, category) -> the broader (dimension, category) it rolls up to, by key."""
+    broader = aliased(DimensionCategory)
+    broader_dimension = aliased(Dimension)
+    statement = (
+        select(Dimension.key, DimensionCategory.key, broader_dimension.key, broader.key)
+        .join(
+            DimensionCategory,
+            (DimensionCategory.collaborative_id == Dimension.collaborative_id)
+            & (DimensionCategory.dimension_id == Dimension.id),
+        )
+        .join(
+            broader,
+            (broader.collaborative_id == DimensionCategory.collaborative_id)
+            & (broader.id == DimensionCategory.rolls_up_to_id),
+        )
+        .join(
+            broader_dimension,
+            (broader_dimension.collaborative_id == broader.collaborative_id)
+            & (broader_dimension.id == broader.dimension_id),
+        )
+        .where(Dimension.collaborative_id == collaborative_id)
+    )
+    rows = (await session.exec(statement)).all()
+    return {(d, c): (bd, bc) for d, c, bd, bc in rows}
+
+
+async def by_keys(
+    *, session: AsyncSession, collaborative_id: UUID, keys: Sequence[str], field: str
+) -> list[tuple[Dimension, list[DimensionCategory]]]:
+    """Dimensions named by key, with their categories in order; unknown keys name the field."""
+    statement = select(Dimension).where(
+        Dimension.collaborative_id == collaborative_id, col(Dimension.key).in_(keys)
+    )
+    found = {d.key: d for d in (await session.exec(statement)).all()}
+    problems = [
+        Problem((field, str(i)), ErrorCode.NOT_FOUND, f"no dimension with the key {key!r}")
+        for i, key in enumerate(keys)
+        if key not in found
+    ]
+    problems += [
+        Problem((field, str(i)), ErrorCode.DUPLICATE, "each dimension may be named once")
+        for i, key in enumerate(keys)
+        if key in keys[:i]
+    ]
+    if problems:
+        raise DomainError(problems)
+    categories = await categories_of(session=session, dimension_ids=[d.id for d in found.values()])
+    return [(found[key], categories[found[key].id]) for key in keys]

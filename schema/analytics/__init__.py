@@ -1,0 +1,1 @@
+"""GraphQL types and fields of the analytics area: aggregates, series and disparities."""

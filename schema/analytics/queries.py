@@ -1,0 +1,54 @@
+"""Root query fields of the analytics area."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import Context
+from schema.analytics.types import Aggregate
+from schema.relay import from_global_id
+from services.analytics import aggregates
+
+
+def subject_ids(of: str) -> tuple[UUID | None, UUID | None]:
+    """(shared measure id, indicator id) named by a global id; neither for anything else."""
+    decoded = from_global_id(of)
+    if decoded is None:
+        return None, None
+    type_name, raw = decoded
+    return (
+        raw if type_name == "SharedMeasure" else None,
+        raw if type_name == "Indicator" else None,
+    )
+
+
+async def resolve_aggregate(
+    info: Info[Context, None],
+    of: Annotated[
+        strawberry.ID, strawberry.argument(description="A SharedMeasure's or an Indicator's id.")
+    ],
+    from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+    to: date | None = None,
+    by: Annotated[
+        list[str] | None,
+        strawberry.argument(description="Dimension keys: [] (default) for the totals."),
+    ] = None,
+) -> Aggregate:
+    ctx = info.context
+    shared_measure_id, indicator_id = subject_ids(of)
+    result = await aggregates.aggregate(
+        session=ctx.session,
+        viewer=ctx.viewer,
+        shared_measure_id=shared_measure_id,
+        indicator_id=indicator_id,
+        start=from_,
+        end=to,
+        by=by or [],
+    )
+    labels = await ctx.loaders.labels.load(result.subject.collaborative_id)
+    return Aggregate.of(result, labels)

@@ -1,0 +1,352 @@
+"""Aggregates through the API: hand-computed answers, suppression, and who may ask.
+
+The fixture: a shared measure "children screened on time" (a rate), adopted by three
+consenting partners (private, members-only and public measures) and one that declined.
+
+Q1 2025, numerator / denominator per partner (every partner's race cells add up to its total):
+
+              asian    black    latino   white   total
+    A (priv)  10/30    8/30     11/37    1/3     30/100
+    B (memb)  12/40    10/35    17/43    1/2     40/120
+    C (pub)   15/45    12/45    22/57    1/3     50/150
+    sum       37/115   30/110   50/137   3/8     120/370
+    D declined to share: 10/20 in every period (never counted).
+
+Q2 2025: only A (35/100) and B (45/120) report: too few partners.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from api.settings import Settings
+from schema.relay import to_global_id
+from services.measures.models import Aggregation
+from services.measures.units import Unit
+from services.observations.models import Observation, ObservationStatus
+from services.periods import Granularity
+from services.viewer import Role
+from services.visibility import Visibility
+from tests.factories import bearer, graphql, make_collaborative, make_member, make_partner
+from tests.measurement_factories import (
+    make_dimension,
+    make_indicator,
+    make_measure,
+    make_result,
+    make_shared_measure,
+)
+
+Q1, Q2 = date(2025, 1, 1), date(2025, 4, 1)
+RACES = {"asian": "Asian", "black": "Black", "latino": "Latino/a", "white": "White"}
+Q1_CELLS = {
+    "A": {"asian": (10, 30), "black": (8, 30), "latino": (11, 37), "white": (1, 3)},
+    "B": {"asian": (12, 40), "black": (10, 35), "latino": (17, 43), "white": (1, 2)},
+    "C": {"asian": (15, 45), "black": (12, 45), "latino": (22, 57), "white": (1, 3)},
+}
+Q2_TOTALS = {"A": (35, 100), "B": (45, 120)}
+
+AGGREGATE = """query($of: ID!, $by: [String!], $from: Date, $to: Date) {
+  aggregate(of: $of, by: $by, from: $from, to: $to) {
+    aggregation unit by partnerRules rules { minPartners minCell maxDominanceShare }
+    sharedMeasure { name } indicator { name }
+    cells { period { label start } breakdown { dimension category categoryLabel }
+      value partners n suppressed reason explanation unstable } } }"""
+
+
+@dataclass
+class Fixture:
+    shared: Any
+    collaborative: Any
+    measures: dict[str, Any]
+    viewers: dict[str, dict[str, str]]
+
+    @property
+    def of(self) -> str:
+        return to_global_id("SharedMeasure", self.shared.id)
+
+
+def observation(measure: Any, start: date, numerator: int, denominator: int, **cell: str):
+    return Observation(
+        collaborative_id=measure.collaborative_id,
+        measure_id=measure.id,
+        granularity=Granularity.QUARTER,
+        period_start=start,
+        breakdown=cell,
+        breakdown_key=";".join(f"{k}={v}" for k, v in sorted(cell.items())),
+        value=round(100 * numerator / denominator, 1),
+        numerator=numerator,
+        denominator=denominator,
+        n=denominator,
+    )
+
+
+@pytest.fixture
+async def fixture(session, settings: Settings) -> Fixture:
+    collaborative = await make_collaborative(session)
+    race = await make_dimension(session, collaborative, "race_ethnicity", RACES)
+    shared = await make_shared_measure(
+        session,
+        collaborative,
+        name="Children screened on time",
+        unit=Unit.PERCENT,
+        aggregation=Aggregation.RATE,
+    )
+    partners = {k: await make_partner(session, collaborative, name=k) for k in "ABCD"}
+    visibility = {
+        "A": Visibility.PRIVATE,
+        "B": Visibility.COLLABORATIVE,
+        "C": Visibility.PUBLIC,
+        "D": Visibility.PRIVATE,
+    }
+    measures = {
+        k: await make_measure(
+            session,
+            partners[k],
+            name="Screened",
+            unit=Unit.PERCENT,
+            visibility=visibility[k],
+            shared_measure_id=shared.id,
+            share_in_aggregates=k != "D",
+            dimensions=(race,),
+        )
+        for k in "ABCD"
+    }
+    rows = []
+    for k, cells in Q1_CELLS.items():
+        m = measures[k]
+        rows.append(
+            observation(m, Q1, sum(c[0] for c in cells.values()), sum(c[1] for c in cells.values()))
+        )
+        rows += [observation(m, Q1, a, b, race_ethnicity=r) for r, (a, b) in cells.items()]
+    for k, (a, b) in Q2_TOTALS.items():
+        rows.append(observation(measures[k], Q2, a, b))
+    rows += [observation(measures["D"], q, 10, 20) for q in (Q1, Q2)]
+    draft = observation(measures["C"], Q2, 60, 150)
+    draft.status = ObservationStatus.DRAFT  # not published: never counted
+    rows.append(draft)
+    session.add_all(rows)
+    await session.flush()
+
+    funder_org = await make_partner(session, collaborative, name="Fund", kind="funder")
+    other = await make_collaborative(session)
+    viewers = {
+        "funder": await make_member(session, collaborative, Role.FUNDER, funder_org),
+        "resident": await make_member(session, collaborative, Role.RESIDENT),
+        "staff of A": await make_member(session, collaborative, Role.PARTNER_STAFF, partners["A"]),
+        "admin": await make_member(session, collaborative, Role.ADMIN),
+        "outsider": await make_member(session, other, Role.RESIDENT),
+    }
+    return Fixture(
+        shared=shared,
+        collaborative=collaborative,
+        measures=measures,
+        viewers={k: bearer(settings, v) for k, v in viewers.items()} | {"anonymous": {}},
+    )
+
+
+async def ask(client, f: Fixture, viewer: str = "funder", **variables: Any) -> dict[str, Any]:
+    body = await graphql(client, AGGREGATE, {"of": f.of, **variables}, f.viewers[viewer])
+    assert "errors" not in body, body
+    return body["data"]["aggregate"]
+
+
+def cell_of(result: dict[str, Any], label: str, category: str | None = None) -> dict[str, Any]:
+    for cell in result["cells"]:
+        categories = [b["category"] for b in cell["breakdown"]]
+        if cell["period"]["label"] == label and categories == ([category] if category else []):
+            return cell
+    raise AssertionError(f"no cell {label} {category}")
+
+
+async def test_a_funder_sees_what_all_partners_achieved_by_quarter_and_race(
+    client, fixture
+) -> None:
+    result = await ask(client, fixture, by=["race_ethnicity"])
+    assert (result["aggregation"], result["unit"], result["by"]) == (
+        "RATE",
+        "PERCENT",
+        ["race_ethnicity"],
+    )
+    assert result["rules"] == {"minPartners": 3, "minCell": 11, "maxDominanceShare": 0.8}
+    asian = cell_of(result, "2025-Q1", "asian")
+    assert asian["value"] == pytest.approx(100 * 37 / 115)
+    assert (asian["partners"], asian["n"], asian["suppressed"]) == (3, 115, False)
+    assert asian["breakdown"][0]["categoryLabel"] == "Asian"
+    assert cell_of(result, "2025-Q1", "latino")["value"] == pytest.approx(100 * 50 / 137)
+    white = cell_of(result, "2025-Q1", "white")
+    assert (white["value"], white["n"], white["reason"]) == (None, None, "SMALL_CELL")
+    assert "minimum cell size" in white["explanation"]
+    # black (110 people) is the smallest cell left: hidden so white cannot be subtracted out
+    black = cell_of(result, "2025-Q1", "black")
+    assert (black["value"], black["reason"]) == (None, "COMPLEMENTARY")
+    # Q2: two partners reported, one draft does not count; every cell is present, with why
+    for category in RACES:
+        assert cell_of(result, "2025-Q2", category)["reason"] == "NO_DATA"
+    assert [c["period"]["label"] for c in result["cells"]] == ["2025-Q1"] * 4 + ["2025-Q2"] * 4
+
+
+async def test_totals_by_quarter(client, fixture) -> None:
+    result = await ask(client, fixture)
+    q1, q2 = result["cells"]
+    assert q1["value"] == pytest.approx(100 * 120 / 370)
+    assert (q1["partners"], q1["n"], q1["unstable"]) == (3, 370, False)
+    assert (q2["value"], q2["reason"]) == (None, "TOO_FEW_PARTNERS")
+
+
+async def test_any_slice_answers_the_same_for_a_cell(client, fixture) -> None:
+    whole = await ask(client, fixture, by=["race_ethnicity"])
+    q1_only = await ask(
+        client, fixture, by=["race_ethnicity"], **{"from": "2025-01-01"}, to="2025-01-01"
+    )
+    assert q1_only["cells"] == whole["cells"][:4]
+    totals = await ask(client, fixture, **{"from": "2025-01-01"}, to="2025-03-01")
+    assert totals["cells"][0]["reason"] is None  # the total stays shown whatever is asked
+
+
+async def test_a_partner_that_declined_is_left_out_and_counts_once_it_consents(
+    client, session, fixture
+) -> None:
+    before = cell_of(await ask(client, fixture), "2025-Q2")
+    assert before["reason"] == "TOO_FEW_PARTNERS"
+    fixture.measures["D"].share_in_aggregates = True
+    session.add(fixture.measures["D"])
+    await session.flush()
+    q2 = cell_of(await ask(client, fixture), "2025-Q2")
+    assert q2["value"] == pytest.approx(100 * (35 + 45 + 10) / (100 + 120 + 20))
+    assert q2["partners"] == 3
+
+
+@pytest.mark.parametrize("viewer", ["resident", "staff of A"])
+async def test_members_read_the_same_aggregate(client, fixture, viewer: str) -> None:
+    assert await ask(client, fixture, viewer) == await ask(client, fixture, "funder")
+
+
+@pytest.mark.parametrize("viewer", ["anonymous", "outsider", "admin"])
+async def test_others_cannot_tell_a_hidden_aggregate_from_a_missing_one(
+    client, fixture, viewer: str
+) -> None:
+    missing = to_global_id("SharedMeasure", fixture.measures["A"].id)  # right type, no such row
+    answers = []
+    for of in (fixture.of, missing):
+        body = await graphql(client, AGGREGATE, {"of": of}, fixture.viewers[viewer])
+        assert body["data"] is None
+        answers.append([e["message"] for e in body["errors"]])
+    assert answers[0] == answers[1] == [answers[0][0]]
+    assert "no shared measure or indicator with this id" in answers[0][0]
+
+
+async def test_an_unknown_dimension_is_named_in_the_error(client, fixture) -> None:
+    body = await graphql(
+        client,
+        AGGREGATE,
+        {"of": fixture.of, "by": ["race_ethnicity", "shoe_size"]},
+        fixture.viewers["funder"],
+    )
+    assert "by.1" in body["errors"][0]["message"]
+    assert "shoe_size" in body["errors"][0]["message"]
+
+
+async def test_the_database_hands_contributions_only_to_members_and_funders(
+    connection, fixture
+) -> None:
+    """The narrow path itself, as the API role: nothing without the viewer's settings,
+    nothing for another collaborative, and never a partner's id."""
+    call = text("SELECT * FROM tablero_aggregate_contributions(:id)")
+
+    async def as_api(settings_sql: str) -> list[Any]:
+        await connection.exec_driver_sql("SET LOCAL ROLE tablero_api")
+        try:
+            if settings_sql:
+                await connection.exec_driver_sql(settings_sql)
+            return list(await connection.execute(call, {"id": fixture.shared.id}))
+        finally:
+            await connection.exec_driver_sql("RESET ROLE")
+            await connection.exec_driver_sql("RESET tablero.member_of")
+
+    assert await as_api("") == []
+    other = await make_collaborative_id(connection)
+    assert await as_api(f"SET LOCAL tablero.member_of = '{{{other}}}'") == []
+    rows = await as_api(f"SET LOCAL tablero.member_of = '{{{fixture.collaborative.id}}}'")
+    assert len(rows) == 3 + 3 * 4 + 2  # A, B, C: Q1 total and cells; A, B: Q2; no draft, no D
+    assert set(rows[0]._fields) == {
+        "contributor", "period_start", "breakdown", "value", "numerator", "denominator", "n",
+        "suppressed_at_source",
+    }  # fmt: skip
+    assert {r.contributor for r in rows} == {1, 2, 3}
+
+
+async def make_collaborative_id(connection) -> str:
+    return str((await connection.execute(text("SELECT gen_random_uuid()"))).scalar_one())
+
+
+async def test_the_api_role_cannot_read_private_rows_around_the_narrow_path(
+    connection, fixture
+) -> None:
+    await connection.exec_driver_sql("SET LOCAL ROLE tablero_api")
+    try:
+        await connection.exec_driver_sql(
+            f"SET LOCAL tablero.member_of = '{{{fixture.collaborative.id}}}'"
+        )
+        private = await connection.execute(
+            text("SELECT count(*) FROM observation WHERE measure_id = :id"),
+            {"id": fixture.measures["A"].id},
+        )
+        assert private.scalar_one() == 0
+    finally:
+        await connection.exec_driver_sql("RESET ROLE")
+
+
+async def test_an_indicator_aggregates_its_own_cells_with_the_cell_rules_only(
+    client, session, settings: Settings, fixture
+) -> None:
+    result = await make_result(session, fixture.collaborative)
+    race = await make_dimension(session, fixture.collaborative, "race_detail", {"x": "X"})
+    indicator = await make_indicator(
+        session, result, granularity=Granularity.QUARTER, dimensions=(race,)
+    )
+    rows = [
+        Observation(
+            collaborative_id=indicator.collaborative_id,
+            indicator_id=indicator.id,
+            granularity=Granularity.QUARTER,
+            period_start=Q1,
+            value=round(100 * a / b, 1),
+            numerator=a,
+            denominator=b,
+            n=b,
+            breakdown=cell,
+            breakdown_key=";".join(f"{k}={v}" for k, v in cell.items()),
+        )
+        for cell, (a, b) in [({}, (40, 60)), ({"race_detail": "x"}, (5, 9))]
+    ]
+    session.add_all(rows)
+    await session.flush()
+    answer = await graphql(
+        client,
+        AGGREGATE,
+        {"of": to_global_id("Indicator", indicator.id), "by": ["race_detail"]},
+        fixture.viewers["anonymous"],
+    )
+    aggregate = answer["data"]["aggregate"]
+    assert aggregate["partnerRules"] is False
+    assert aggregate["indicator"]["name"] == indicator.name
+    (x,) = aggregate["cells"]
+    assert x["reason"] == "SMALL_CELL"  # 9 people; the total (60) is shown with no partners
+    totals = await graphql(client, AGGREGATE, {"of": to_global_id("Indicator", indicator.id)}, {})
+    (total,) = totals["data"]["aggregate"]["cells"]
+    assert (total["value"], total["partners"]) == (pytest.approx(100 * 40 / 60), None)
+
+
+async def test_an_aggregate_costs_the_same_statements_however_many_cells(
+    client, fixture, count_statements
+) -> None:
+    with count_statements() as totals:
+        await ask(client, fixture)
+    with count_statements() as by_race:
+        await ask(client, fixture, by=["race_ethnicity"])
+    assert by_race.count <= totals.count + 1  # the grouping's dimension lookup
