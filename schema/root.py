@@ -11,8 +11,8 @@ from strawberry.types import ExecutionContext, Info
 
 from api.context import Context
 from schema.agenda import mutations as agenda_mutations
-from schema.analytics.queries import resolve_aggregate
-from schema.analytics.types import Aggregate
+from schema.analytics.queries import resolve_aggregate, resolve_disparities
+from schema.analytics.types import Aggregate, Disparities
 from schema.collaboratives.types import Collaborative
 from schema.dimensions import mutations as dimension_mutations
 from schema.indicators import mutations as indicator_mutations
@@ -49,6 +49,12 @@ class Query:
         resolver=resolve_aggregate,
         description="What all partners achieve together on a shared measure (members and "
         "funders of its collaborative), or an indicator by its cells; suppressed cells say why.",
+    )
+
+    disparities: Disparities = strawberry.field(
+        resolver=resolve_disparities,
+        description="Gaps between the groups of a dimension for a shared measure or an "
+        "indicator at one period, on the same suppressed cells as `aggregate`.",
     )
 
     @strawberry.field(description="A collaborative by its slug.")

@@ -10,9 +10,10 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from schema.analytics.types import Aggregate
+from schema.analytics.types import Aggregate, Disparities, DisparityReference
 from schema.relay import from_global_id
-from services.analytics import aggregates
+from services.analytics import aggregates, equity
+from services.analytics.disparity import Reference
 
 
 def subject_ids(of: str) -> tuple[UUID | None, UUID | None]:
@@ -52,3 +53,33 @@ async def resolve_aggregate(
     )
     labels = await ctx.loaders.labels.load(result.subject.collaborative_id)
     return Aggregate.of(result, labels)
+
+
+async def resolve_disparities(
+    info: Info[Context, None],
+    of: Annotated[
+        strawberry.ID, strawberry.argument(description="A SharedMeasure's or an Indicator's id.")
+    ],
+    by: Annotated[str, strawberry.argument(description="The dimension's key.")],
+    period: Annotated[
+        date | None, strawberry.argument(description="Default: the latest with a shown group.")
+    ] = None,
+    reference: DisparityReference = Reference.BEST,  # type: ignore[valid-type]
+    category: Annotated[
+        str | None, strawberry.argument(description="The reference group, with CATEGORY.")
+    ] = None,
+) -> Disparities:
+    ctx = info.context
+    shared_measure_id, indicator_id = subject_ids(of)
+    view = await equity.equity_view(
+        session=ctx.session,
+        viewer=ctx.viewer,
+        shared_measure_id=shared_measure_id,
+        indicator_id=indicator_id,
+        by=by,
+        period=period,
+        reference=reference,
+        category=category,
+    )
+    labels = await ctx.loaders.labels.load(view.subject.collaborative_id)
+    return Disparities.of(view, labels)

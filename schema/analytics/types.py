@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 import strawberry
 
@@ -12,6 +13,8 @@ from schema.indicators.types import Indicator
 from schema.measures.types import SharedMeasure
 from schema.observations.types import BreakdownCell, Period
 from services.analytics.aggregates import Aggregate as AggregateResult
+from services.analytics.disparity import Reference
+from services.analytics.equity import EquityView, GroupEquity
 from services.analytics.suppression import EXPLANATIONS, Reason
 from services.analytics.suppression import Cell as CellResult
 from services.indicators.models import Indicator as IndicatorModel
@@ -106,3 +109,91 @@ class Aggregate:
             partner_rules=result.rules.partner_rules,
             cells=[AggregateCell.of(c, subject.granularity, order, labels) for c in result.cells],
         )
+
+
+DisparityReference = strawberry.enum(
+    Reference, name="DisparityReference", description="What each group is compared with."
+)
+
+
+@strawberry.type(description="One group against the reference; > 1 and > 0 mean worse off.")
+class GroupDisparity:
+    category: BreakdownCell
+    value: float | None
+    suppressed: bool
+    reason: SuppressionReason | None  # type: ignore[valid-type]
+    rate_ratio: float | None = strawberry.field(description="1 is parity; above 1 worse off.")
+    rate_difference: float | None = strawberry.field(
+        description="0 is parity; above 0 worse off (in adverse terms, see `method`)."
+    )
+    is_reference: bool
+    gap_narrowed: bool | None = strawberry.field(
+        description="Whether the gap is smaller than in the previous period."
+    )
+    equity_target: float | None = strawberry.field(description="A target set for this group.")
+    equity_target_period: date | None
+    progress_toward_target: float | None = strawberry.field(
+        description="Share of the way from the group's first value to its target (1 = reached)."
+    )
+    target_met: bool | None
+
+
+@strawberry.type(
+    description="Gaps between the groups of a dimension at one period (Healthy People 2030 "
+    "measures; Pearcy & Keppel's index of disparity). Suppressed cells stay suppressed."
+)
+class Disparities:
+    shared_measure: SharedMeasure | None
+    indicator: Indicator | None
+    by: str
+    period: Period
+    previous_period: Period | None
+    reference: DisparityReference  # type: ignore[valid-type]
+    reference_category: str | None
+    reference_value: float | None
+    groups: list[GroupDisparity]
+    max_rate_difference: float | None
+    max_rate_ratio: float | None
+    summary_rate_ratio: float | None
+    index_of_disparity: float | None
+    method: str
+
+    @classmethod
+    def of(cls, view: EquityView, labels: Labels) -> Disparities:
+        subject = view.subject
+        g = subject.granularity
+        is_indicator = isinstance(subject, IndicatorModel)
+        summary = view.summary
+        return cls(
+            shared_measure=None if is_indicator else SharedMeasure.from_model(subject),  # type: ignore[arg-type]
+            indicator=Indicator.from_model(subject) if is_indicator else None,  # type: ignore[arg-type]
+            by=view.dimension.key,
+            period=Period.of(g, view.period),
+            previous_period=Period.of(g, view.previous_period) if view.previous_period else None,
+            reference=view.reference,
+            reference_category=summary.reference_key,
+            reference_value=summary.reference_value,
+            groups=[_group(view.dimension.key, e, labels) for e in view.groups],
+            max_rate_difference=summary.max_rate_difference,
+            max_rate_ratio=summary.max_rate_ratio,
+            summary_rate_ratio=summary.summary_rate_ratio,
+            index_of_disparity=summary.index_of_disparity,
+            method=summary.method,
+        )
+
+
+def _group(dimension: str, e: GroupEquity, labels: Labels) -> GroupDisparity:
+    return GroupDisparity(
+        category=_labelled(dimension, e.category.key, labels),
+        value=e.cell.value,
+        suppressed=e.cell.reason is not None,
+        reason=e.cell.reason,
+        rate_ratio=e.disparity.rate_ratio,
+        rate_difference=e.disparity.rate_difference,
+        is_reference=e.disparity.is_reference,
+        gap_narrowed=e.narrowed,
+        equity_target=e.target,
+        equity_target_period=e.target_period,
+        progress_toward_target=e.progress,
+        target_met=e.met,
+    )

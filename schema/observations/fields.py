@@ -10,8 +10,16 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from schema.observations.types import BreakdownInput, Observation, Target, breakdown_dict
+from schema.analytics.charts import Chart
+from schema.observations.types import (
+    BreakdownInput,
+    Observation,
+    Target,
+    breakdown_dict,
+    labelled,
+)
 from schema.relay import Node
+from services.analytics import series
 from services.observations import service as observations
 from services.observations.validation import breakdown_key
 
@@ -72,6 +80,29 @@ class Series(Node):
         all_cells: bool = False,
     ) -> list[Observation]:
         return await observations_of(info, self.model.id, from_, to, breakdown, all_cells)
+
+    @strawberry.field(
+        description="A curve ready to chart for one cell (the total by default): points, "
+        "baseline, target and the baseline forecast."
+    )
+    async def series(
+        self,
+        info: Info[Context, None],
+        breakdown: list[BreakdownInput] | None = None,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+    ) -> Chart:
+        ctx = info.context
+        cell = breakdown_dict(breakdown)
+        curve = await series.curve_of(
+            session=ctx.session,
+            viewer=ctx.viewer,
+            subject=self.model,
+            breakdown=cell,
+            start=from_,
+            end=to,
+        )
+        return Chart.of(curve, await labelled(info, self.model.collaborative_id, cell))
 
     @strawberry.field(description="The latest totals, newest first.")
     async def latest_observations(

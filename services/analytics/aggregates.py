@@ -174,9 +174,9 @@ def sliced(
     for period in periods:
         for combination in combinations:
             breakdown: Breakdown = tuple(sorted(combination))
-            result.append(found.get((period, breakdown)) or _no_data(period, breakdown))
+            result.append(found.get((period, breakdown)) or no_data(period, breakdown))
     return result
 
 
-def _no_data(period: date, breakdown: Breakdown) -> Cell:
+def no_data(period: date, breakdown: Breakdown) -> Cell:
     return Cell(period, breakdown, None, None, None, Reason.NO_DATA, unstable=False)
