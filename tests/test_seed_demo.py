@@ -275,3 +275,34 @@ async def test_targets_are_set_for_totals_and_for_a_cell(session) -> None:
     equity = [t for t in targets if t.breakdown]
     assert {t.breakdown_key for t in equity} == {"race_ethnicity=latino"}
     assert all(t.breakdown_key == breakdown_key(t.breakdown) for t in targets)
+
+
+FUNDER_AGGREGATE = """query($of: ID!) {
+  aggregate(of: $of, by: ["race_ethnicity"], from: "2025-01-01") {
+    sharedMeasure { name }
+    cells { period { label } breakdown { categoryLabel } value partners n reason } } }"""
+
+
+async def test_a_funders_aggregate_on_the_demo_shows_real_and_suppressed_cells(
+    session, client, settings: Settings
+) -> None:
+    from schema.relay import to_global_id
+    from seeds.demo import demo_id
+
+    await seed_demo(session)
+    await session.flush()
+    token = issue_token(settings, "funder@demo.tablero.example")
+    body = await graphql(
+        client,
+        FUNDER_AGGREGATE,
+        {"of": to_global_id("SharedMeasure", demo_id("shared_measure", "screened"))},
+        {"Authorization": f"Bearer {token}"},
+    )
+    cells = body["data"]["aggregate"]["cells"]
+    shown = [c for c in cells if c["value"] is not None]
+    hidden = [c for c in cells if c["value"] is None]
+    assert shown
+    assert all(c["partners"] >= 3 and c["n"] >= 11 for c in shown)
+    assert hidden
+    assert all(c["reason"] for c in hidden)
+    assert {c["reason"] for c in hidden} == {"SUPPRESSED_AT_SOURCE", "COMPLEMENTARY"}

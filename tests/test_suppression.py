@@ -183,6 +183,18 @@ def test_a_partner_left_out_of_a_breakdown_is_not_revealed_by_subtraction() -> N
     assert sum(c.reason is Reason.COMPLEMENTARY for c in cells) == 1
 
 
+def test_a_part_suppressed_at_its_source_is_not_recovered_by_subtraction() -> None:
+    rows = [r for r in three_partners_by_race(small=0) if r.breakdown != (("race", "white"),)]
+    rows += [
+        Contribution(1, Q1, (("race", "white"),), suppressed_at_source=True),
+        count(2, 0, race="white"),
+        count(3, 0, race="white"),
+    ]
+    cells = publishable_cells(rows, Aggregation.SUM, RULES)
+    assert cell(cells, race="white").reason is Reason.SUPPRESSED_AT_SOURCE
+    assert cell(cells, race="black").reason is Reason.COMPLEMENTARY
+
+
 def test_suppression_does_not_depend_on_other_periods_or_the_order_of_rows() -> None:
     q1 = three_partners_by_race()
     q2 = [count(p, 100, Q2) for p in (1, 2, 3)]

@@ -107,7 +107,7 @@ def publishable_cells(
     cube = build_cube(contributions, aggregation, parents=parents, counts_people=counts_people)
     hidden = {key: r for key, cell in cube.items() if (r := _primary(cell, aggregation, rules))}
     links = relations(cube.keys(), parents)
-    remainders = {i: rest for i, relation in enumerate(links) if (rest := residual(relation, cube))}
+    remainders = {i: rest for i, relation in enumerate(links) if (rest := _known(relation, cube))}
     guarded = {i for i, rest in remainders.items() if _unsafe(rest, aggregation, rules)}
     for period in sorted({key[0] for key in cube}):
         mine = [(i, r) for i, r in enumerate(links) if r.period == period]
@@ -151,6 +151,13 @@ def _dominated(masses: Sequence[Mass], aggregation: Aggregation, limit: float) -
     weights = [abs(m.a) if aggregation is Aggregation.SUM else abs(m.b) for m in masses]
     total = sum(weights)
     return total > 0 and max(weights) / total > limit
+
+
+def _known(relation: Relation, cube: Mapping[tuple[date, Breakdown], CubeCell]) -> dict[int, Share]:
+    """The remainders a reader cannot know. A contributor whose share is unusable (a value
+    suppressed at its source) is taken to have reported parts that add up to its total, so
+    the cell it hides in is not thought protected by a remainder that is most likely zero."""
+    return {c: share for c, share in residual(relation, cube).items() if share is not None}
 
 
 @dataclass(frozen=True, slots=True)
