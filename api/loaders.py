@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -38,6 +39,9 @@ def _by_key(
     return DataLoader(load, cache_key_fn=key)
 
 
+CellKey = tuple[UUID, str, date | None, date | None]  # subject id, breakdown key, from, to
+
+
 @dataclass
 class Loaders:
     """Every loader of one request. Keys are raw ids unless said otherwise."""
@@ -63,6 +67,7 @@ class Loaders:
     labels: DataLoader[UUID, dict[tuple[str, str], tuple[str, str]]]  # key: collaborative id
     revisions: DataLoader[Any, list[Any]]  # key: Observation row
     latest_totals: DataLoader[tuple[UUID, int], list[Any]]  # key: (subject id, count)
+    cells: DataLoader[CellKey, list[Any]]  # one cell's observations of a subject, for charts
 
     @classmethod
     def build(cls, session: AsyncSession, viewer: Viewer) -> Loaders:
@@ -78,6 +83,18 @@ class Loaders:
                     session=s, viewer=v, subject_ids=ids, count=count
                 )
                 found.update({(i, count): rows[i] for i in ids})
+            return found
+
+        async def cells(keys: list[CellKey]) -> dict[CellKey, list[Any]]:
+            by_cell: dict[tuple[str, date | None, date | None], list[UUID]] = {}
+            for subject_id, *cell in keys:
+                by_cell.setdefault(tuple(cell), []).append(subject_id)  # type: ignore[arg-type]
+            found: dict[CellKey, list[Any]] = {}
+            for (key, start, end), ids in by_cell.items():
+                rows = await observations.cells_of(
+                    session=s, viewer=v, subject_ids=ids, breakdown_key=key, start=start, end=end
+                )
+                found.update({(i, key, start, end): rows[i] for i in ids})
             return found
 
         async def labels(ids: Sequence[UUID]) -> dict[UUID, Any]:
@@ -126,4 +143,5 @@ class Loaders:
                 key=lambda row: row.id,
             ),
             latest_totals=_by_key(latest, list),
+            cells=_by_key(cells, list),
         )

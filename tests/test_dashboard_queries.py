@@ -18,6 +18,8 @@ DASHBOARD = """query($slug: String!) { collaborative(slug: $slug) {
     dimensions { key categories { key label rollsUpTo { key } } }
     targets { value }
     latestObservations(count: 8) { value period { label } breakdown { categoryLabel } }
+    series { points { label value } target { value } latestVsForecast
+      forecast { slopePerPeriod points { value } } }
   } } } }"""
 
 
@@ -54,10 +56,11 @@ async def statements_for_a_dashboard(
     nodes = body["data"]["collaborative"]["measures"]["nodes"]
     assert len(nodes) == n
     assert all(len(node["latestObservations"]) == 8 for node in nodes)
+    assert all(len(node["series"]["points"]) == 10 for node in nodes)
     return counter.count
 
 
-async def test_a_dashboard_of_measures_costs_the_same_statements_for_2_or_10_measures(
+async def test_a_dashboard_of_measures_and_their_charts_costs_the_same_statements_for_2_or_10(
     client, session, settings: Settings, count_statements
 ) -> None:
     small = await statements_for_a_dashboard(session, client, settings, count_statements, 2)

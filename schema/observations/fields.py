@@ -92,16 +92,11 @@ class Series(Node):
         from_: Annotated[date | None, strawberry.argument(name="from")] = None,
         to: date | None = None,
     ) -> Chart:
-        ctx = info.context
+        loaders = info.context.loaders
         cell = breakdown_dict(breakdown)
-        curve = await series.curve_of(
-            session=ctx.session,
-            viewer=ctx.viewer,
-            subject=self.model,
-            breakdown=cell,
-            start=from_,
-            end=to,
-        )
+        rows = await loaders.cells.load((self.model.id, breakdown_key(cell), from_, to))
+        targets = await loaders.targets.load(self.model.id)
+        curve = series.build_curve(self.model, cell, rows, targets)
         return Chart.of(curve, await labelled(info, self.model.collaborative_id, cell))
 
     @strawberry.field(description="The latest totals, newest first.")

@@ -1,25 +1,20 @@
-"""A curve ready to chart: points, baseline, target and the baseline forecast.
+"""A curve ready to chart: points, baseline, target and the baseline forecast. Pure.
 
-Points are the subject's current observations for one cell, as the viewer may see them.
+Callers bring the subject's observations of one cell (as the viewer may see them) and its
+targets; loading them in batches is the API's business.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
-
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.analytics.trend import Forecast, Point, Verdict, baseline_forecast
 from services.analytics.trend import latest_against_forecast as judge
 from services.indicators.models import Indicator
 from services.measures.models import PerformanceMeasure
-from services.observations import service as observations
 from services.observations.models import Observation, Target
-from services.observations.targets import targets_of
 from services.observations.validation import breakdown_key
-from services.viewer import Viewer
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,43 +29,25 @@ class Curve:
     verdict: Verdict | None  # the latest value against the forecast, honouring direction
 
 
-async def curve_of(
-    *,
-    session: AsyncSession,
-    viewer: Viewer,
+def build_curve(
     subject: Indicator | PerformanceMeasure,
     breakdown: Mapping[str, str],
-    start: date | None,
-    end: date | None,
+    rows: Sequence[Observation],
+    targets: Sequence[Target],
 ) -> Curve:
     key = breakdown_key(breakdown)
-    rows = await observations.list_observations(
-        session=session,
-        viewer=viewer,
-        subject_id=subject.id,
-        start=start,
-        end=end,
-        breakdowns=[key],
-        all_cells=False,
+    target = max(
+        (t for t in targets if t.breakdown_key == key), key=lambda t: t.period_start, default=None
     )
-    targets = [
-        t
-        for t in (await targets_of(session=session, subject_ids=[subject.id]))[subject.id]
-        if t.breakdown_key == key
-    ]
-    target = max(targets, key=lambda t: t.period_start, default=None)
     points = [Point(o.period_start, o.value) for o in rows]
     baseline, declared = _baseline(subject, key, points)
-    latest = max((p.period for p in points), default=None)
-    through = (
-        max(d for d in (latest, target.period_start if target else None) if d) if latest else None
-    )
+    ends = [p.period for p in points] + ([target.period_start] if target else [])
     forecast = (
         baseline_forecast(
             points,
             granularity=subject.granularity,
             baseline_period=baseline.period if declared and baseline else None,
-            through=through,
+            through=max(ends),
         )
         if points
         else None
@@ -78,7 +55,7 @@ async def curve_of(
     return Curve(
         subject=subject,
         breakdown=dict(breakdown),
-        observations=rows,
+        observations=list(rows),
         baseline=baseline,
         baseline_declared=declared,
         target=target,

@@ -270,6 +270,32 @@ async def list_observations(
     return list((await session.exec(statement)).all())
 
 
+async def cells_of(
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    subject_ids: Sequence[UUID],
+    breakdown_key: str,
+    start: date | None,
+    end: date | None,
+) -> dict[UUID, list[Observation]]:
+    """One cell's current observations for each subject, oldest first: one query for many."""
+    statement = select(Observation).where(
+        col(Observation.subject_id).in_(subject_ids),
+        col(Observation.is_current).is_(True),
+        Observation.breakdown_key == breakdown_key,
+        policy.observation_visible(viewer),
+    )
+    if start is not None:
+        statement = statement.where(Observation.period_start >= start)
+    if end is not None:
+        statement = statement.where(Observation.period_start <= end)
+    grouped: dict[UUID, list[Observation]] = {i: [] for i in subject_ids}
+    for row in (await session.exec(statement.order_by(col(Observation.period_start)))).all():
+        grouped[row.subject_id].append(row)  # type: ignore[index]
+    return grouped
+
+
 async def latest_totals(
     *, session: AsyncSession, viewer: Viewer, subject_ids: Sequence[UUID], count: int
 ) -> dict[UUID, list[Observation]]:
