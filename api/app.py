@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from api.database import Database
+from api.export import AggregateExport
 from api.graphql import GraphQLEndpoint
 from api.health import Readiness, healthz
 from api.migrate import head_revision
@@ -38,6 +39,11 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     graphql = GraphQLEndpoint(build_schema(), settings, database)
     routes = [
         Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+        Route(
+            "/export/aggregate.csv",
+            AggregateExport(database, graphql.verifier).handle,
+            methods=["GET"],
+        ),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", Readiness(database, head_revision()).handle, methods=["GET"]),
     ]

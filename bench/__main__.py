@@ -30,6 +30,12 @@ MEMBER_VIEW = """{ viewer { account { email } memberships { role partner { name 
 
 DASHBOARD = """{ collaborative(slug: "riverside") { measures(first: 20) { nodes {
   name partner { name } latestObservations(count: 8) { period { label } value n } } } } }"""
+SCREENED = "U2hhcmVkTWVhc3VyZToxOWY1OWVmNC1hY2M4LTUwNTEtODZmOS01MzkyNDVmN2M1ZWM="  # demo
+FUNDER_AGGREGATE = f"""{{ aggregate(of: "{SCREENED}", by: ["race_ethnicity"]) {{
+  cells {{ period {{ label }} breakdown {{ categoryLabel }} value partners n reason }} }} }}"""
+CHARTS = """{ collaborative(slug: "riverside") { measures(first: 20) { nodes {
+  name series { points { label value } target { value } latestVsForecast
+    forecast { points { value } } } } } } }"""
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,12 @@ SCENARIOS = (
         "backbone viewer + partners with contacts", MEMBER_VIEW, "backbone@demo.tablero.example"
     ),
     Scenario("20 measures x latest 8 observations", DASHBOARD, "resident@demo.tablero.example"),
+    Scenario(
+        "funder aggregate, 12 quarters x race (suppressed cube)",
+        FUNDER_AGGREGATE,
+        "funder@demo.tablero.example",
+    ),
+    Scenario("20 measures x series with forecast", CHARTS, "resident@demo.tablero.example"),
 )
 
 

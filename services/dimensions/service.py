@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -10,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.dimensions.models import (
+    KEY_PATTERN,
     Dimension,
     DimensionCategory,
 )
@@ -125,6 +127,11 @@ async def by_keys(
     *, session: AsyncSession, collaborative_id: UUID, keys: Sequence[str], field: str
 ) -> list[tuple[Dimension, list[DimensionCategory]]]:
     """Dimensions named by key, with their categories in order; unknown keys name the field."""
+    malformed = [i for i, key in enumerate(keys) if not re.fullmatch(KEY_PATTERN, key)]
+    if malformed:
+        raise DomainError.single(
+            (field, str(malformed[0])), ErrorCode.INVALID, "not a dimension key"
+        )
     statement = select(Dimension).where(
         Dimension.collaborative_id == collaborative_id, col(Dimension.key).in_(keys)
     )

@@ -1,0 +1,245 @@
+"""GET /export/aggregate.csv: the `aggregate` query as a CSV file, for funders' spreadsheets.
+
+The handler authenticates exactly as /graphql does, then runs the same service call in one
+transaction under the viewer, so row-level security and the narrow aggregate path apply
+alike; the CSV is the GraphQL answer cell by cell. It must never compute, filter or
+suppress anything itself: `rows_of` only writes out what the service decided.
+
+The file: one row per cell, period by period, categories in their order.
+
+    period_start, period, <key>, <key>_label (per `by` dimension, in `by` order),
+    value, partners, n, status, reason, explanation, unstable
+
+- `status` is `shown`, `suppressed` or `no_data`. A suppressed cell's value is `suppressed`
+  and its reason says why; a cell nobody reported says `no data`. Never blank.
+- Numbers are written in full: the shortest decimal that reads back as the same float
+  (Python's repr), whole numbers without `.0`. `partners` is blank for an indicator's own
+  data and for hidden cells; `n` is blank when hidden or unknown.
+- Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) gets
+  a leading apostrophe: category labels are the community's own words. Only the columns
+  that carry names and labels are defused; a negative value stays a number.
+- The body starts with a UTF-8 byte-order mark so that Excel reads accented labels.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from api.auth import AuthenticationError, TokenVerifier, authenticate
+from api.database import Database
+from api.graphql import unauthorized
+from schema.analytics.queries import subject_ids
+from services.analytics import aggregates
+from services.analytics.aggregates import Aggregate
+from services.analytics.suppression import EXPLANATIONS, Cell, Reason
+from services.dimensions import service as dimensions
+from services.errors import DomainError, ErrorCode, Problem
+from services.periods import label as period_label
+
+Labels = Mapping[tuple[str, str], tuple[str, str]]  # (dimension, category) -> (name, label)
+
+PARAMETERS = frozenset({"of", "by", "from", "to"})
+FIXED_BEFORE = ["period_start", "period"]
+FIXED_AFTER = ["value", "partners", "n", "status", "reason", "explanation", "unstable"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+
+
+@dataclass(frozen=True, slots=True)
+class ExportQuery:
+    of: str
+    by: list[str]
+    start: date | None
+    end: date | None
+
+
+class AggregateExport:
+    """The route's handler; shares /graphql's token verifier (and its JWKS cache)."""
+
+    def __init__(self, database: Database, verifier: TokenVerifier) -> None:
+        self.database = database
+        self.verifier = verifier
+
+    async def handle(self, request: Request) -> Response:
+        try:
+            viewer = await authenticate(request, self.verifier, self.database)
+        except AuthenticationError as e:
+            return unauthorized(e.message)
+        if viewer.is_anonymous:
+            return unauthorized("an export needs a bearer token or an API key")
+        try:
+            query = parse(request.query_params)
+            shared_measure_id, indicator_id = subject_ids(query.of)
+            async with self.database.unit_of_work(viewer) as session:
+                result = await aggregates.aggregate(
+                    session=session,
+                    viewer=viewer,
+                    shared_measure_id=shared_measure_id,
+                    indicator_id=indicator_id,
+                    start=query.start,
+                    end=query.end,
+                    by=query.by,
+                )
+                labels = await dimensions.labels(
+                    session=session, collaborative_id=result.subject.collaborative_id
+                )
+        except DomainError as e:
+            return refused(e)
+        return Response(
+            BOM + written(rows_of(result, labels)),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename(result.subject.name)}"',
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+
+def parse(params: QueryParams) -> ExportQuery:
+    """The query string, or a DomainError naming each parameter that is wrong."""
+    problems = [
+        Problem((name,), ErrorCode.INVALID, "is not a parameter of this export")
+        for name in sorted(set(params) - PARAMETERS)
+    ]
+    problems += [
+        Problem((name,), ErrorCode.INVALID, "may be given only once")
+        for name in ("of", "from", "to")
+        if len(params.getlist(name)) > 1
+    ]
+    of = params.get("of", "").strip()
+    if not of:
+        required = "is required: a shared measure's or an indicator's id"
+        problems.append(Problem(("of",), ErrorCode.REQUIRED, required))
+    by = params.getlist("by")
+    problems += [
+        Problem(("by", str(i)), ErrorCode.INVALID, "must be a dimension key")
+        for i, key in enumerate(by)
+        if "\x00" in key  # PostgreSQL text cannot hold NUL: refuse it here, not with a 500
+    ]
+    start, end = (_date(params, name, problems) for name in ("from", "to"))
+    if problems:
+        raise DomainError(problems)
+    return ExportQuery(of=of, by=by, start=start, end=end)
+
+
+def _date(params: QueryParams, name: str, problems: list[Problem]) -> date | None:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        problems.append(Problem((name,), ErrorCode.INVALID, "must be a date as YYYY-MM-DD"))
+        return None
+
+
+def refused(error: DomainError) -> JSONResponse:
+    """404 for a subject the viewer may not read (hidden and absent alike), else 400."""
+    for problem in error.problems:
+        if problem.field[:1] == ("of",) and problem.code is ErrorCode.NOT_FOUND:
+            body = {"errors": [{"message": _text(problem), "extensions": {"code": "NOT_FOUND"}}]}
+            return JSONResponse(body, status_code=404, headers={"Cache-Control": "no-store"})
+    errors = [
+        {
+            "message": _text(p),
+            "extensions": {"code": "BAD_REQUEST", "field": list(p.field), "reason": p.code.value},
+        }
+        for p in error.problems
+    ]
+    return JSONResponse({"errors": errors}, status_code=400, headers={"Cache-Control": "no-store"})
+
+
+def _text(problem: Problem) -> str:
+    return f"{'.'.join(problem.field)}: {problem.message}"
+
+
+def rows_of(aggregate: Aggregate, labels: Labels) -> list[list[str]]:
+    """The header and one row per cell, every value as the text to write."""
+    keys = [d.key for d, _ in aggregate.by]
+    rows = [[_defused(name) for name in _headers(keys)]]
+    for cell in aggregate.cells:
+        items = dict(cell.breakdown)
+        grouping = []
+        for key in keys:
+            category = items[key]
+            category_label = labels.get((key, category), (key, category))[1]
+            grouping += [_defused(category), _defused(category_label)]
+        rows.append(
+            [
+                cell.period.isoformat(),
+                period_label(aggregate.subject.granularity, cell.period),
+                *grouping,
+                *_outcome(cell),
+            ]
+        )
+    return rows
+
+
+def _headers(keys: list[str]) -> list[str]:
+    """Fixed columns around two per dimension; a dimension key never shadows another column."""
+    taken = set(FIXED_BEFORE + FIXED_AFTER)
+    grouping = []
+    for key in keys:
+        for name in (key, f"{key}_label"):
+            while name in taken:
+                name = f"by_{name}"
+            taken.add(name)
+            grouping.append(name)
+    return [*FIXED_BEFORE, *grouping, *FIXED_AFTER]
+
+
+def _outcome(cell: Cell) -> list[str]:
+    """value, partners, n, status, reason, explanation, unstable."""
+    if cell.reason is None:
+        assert cell.value is not None
+        value, status = number(cell.value), "shown"
+    elif cell.reason is Reason.NO_DATA:
+        value, status = "no data", "no_data"
+    else:
+        value, status = "suppressed", "suppressed"
+    return [
+        value,
+        "" if cell.partners is None else str(cell.partners),
+        "" if cell.n is None else number(cell.n),
+        status,
+        cell.reason.value if cell.reason else "",
+        EXPLANATIONS[cell.reason] if cell.reason else "",
+        "true" if cell.unstable else "false",
+    ]
+
+
+def number(value: float) -> str:
+    """Full precision: the shortest text that reads back as the same float."""
+    if value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return repr(value)
+
+
+def _defused(text: str) -> str:
+    """Text a spreadsheet would run as a formula, made inert (numbers are never passed here)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def written(rows: list[list[str]]) -> str:
+    """RFC 4180 CSV: CRLF line ends, quoted where needed."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue()
+
+
+def filename(name: str) -> str:
+    """`<slug of the subject's name>-aggregate.csv`, ASCII only, safe in any header."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:80].rstrip("-")
+    return f"{slug or 'export'}-aggregate.csv"
