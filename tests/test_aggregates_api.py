@@ -96,9 +96,16 @@ async def test_a_partner_that_declined_is_left_out_and_counts_once_it_consents(
     assert q2["partners"] == 3
 
 
-@pytest.mark.parametrize("viewer", ["resident", "staff of A"])
-async def test_members_read_the_same_aggregate(client, fixture, viewer: str) -> None:
-    assert await ask(client, fixture, viewer) == await ask(client, fixture, "funder")
+async def test_a_viewer_who_reads_every_contribution_gets_the_same_answer(client, fixture) -> None:
+    # Staff of A read A (own), B (members-only) and C (public): nothing left to protect.
+    assert await ask(client, fixture, "staff of A") == await ask(client, fixture, "funder")
+
+
+async def test_what_a_viewer_already_reads_never_singles_out_the_rest(client, fixture) -> None:
+    # A resident reads B and C: the total minus them would be A's private value.
+    q1 = cell_of(await ask(client, fixture, "resident"), "2025-Q1")
+    assert (q1["value"], q1["reason"]) == (None, "SEEN_PARTS")
+    assert "already read" in q1["explanation"]
 
 
 @pytest.mark.parametrize("viewer", ["anonymous", "outsider", "admin"])
@@ -157,7 +164,7 @@ async def test_the_database_hands_contributions_only_to_members_and_funders(
     assert len(rows) == 3 + 3 * 4 + 2  # A, B, C: Q1 total and cells; A, B: Q2; no draft, no D
     assert set(rows[0]._fields) == {
         "contributor", "period_start", "breakdown", "value", "numerator", "denominator", "n",
-        "suppressed_at_source",
+        "suppressed_at_source", "visible",
     }  # fmt: skip
     assert {r.contributor for r in rows} == {1, 2, 3}
 

@@ -106,6 +106,33 @@ def test_cells_of_one_to_ten_people_are_hidden_but_zero_is_shown(people: int, sh
         assert result.reason is Reason.SMALL_CELL
 
 
+@pytest.mark.parametrize(
+    ("seen", "reason"),
+    [
+        (frozenset(), None),  # sees nobody's value
+        (frozenset({3}), None),  # 1 and 2 stay hidden behind each other
+        (frozenset({2, 3}), Reason.SEEN_PARTS),  # the total minus 2 and 3 is partner 1
+        (frozenset({1, 2, 3}), None),  # reads everything anyway
+    ],
+)
+def test_what_the_viewer_already_reads_must_not_single_out_the_rest(seen, reason) -> None:
+    rows = [rate(1, 30, 100), rate(2, 20, 80), rate(3, 45, 150)]
+    result = publishable_cells(rows, Aggregation.RATE, Rules(seen=seen))
+    assert total(result).reason is reason
+
+
+def test_a_partner_holding_most_events_of_a_rate_dominates_it() -> None:
+    # denominators are even (100 each) but partner 1 holds 90 of 100 events
+    rows = [rate(1, 90, 100), rate(2, 5, 100), rate(3, 5, 100)]
+    assert total(publishable_cells(rows, Aggregation.RATE, RULES)).reason is Reason.DOMINANCE
+
+
+def test_a_count_reported_with_n_zero_is_still_a_count_of_people() -> None:
+    rows = [Contribution(p, Q1, value=3.0, n=0) for p in (1, 2, 3)]
+    counted = publishable_cells(rows, Aggregation.SUM, RULES, counts_people=True)
+    assert total(counted).reason is Reason.SMALL_CELL
+
+
 def test_a_dominant_partner_hides_the_cell() -> None:
     # 1000 of 1100 denominators (91%) come from partner 1
     rows = [rate(1, 900, 1000), rate(2, 5, 50), rate(3, 5, 50)]

@@ -5,8 +5,10 @@ returns, to a viewer who holds a role in the shared measure's collaborative, the
 published observations of the partner measures that adopt it and consent to aggregation
 (`share_in_aggregates`). It returns no partner, measure or observation id, no note: each
 partner is a number drawn afresh on every call, so rows cannot be tied to a partner nor
-linked across calls. Only services/analytics/contributions.py calls it, and the pure
-suppression in services/analytics decides what of it may be published.
+linked across calls; `visible` says whether the viewer may read the row anyway, so that
+what it can already see is never subtracted from a cell to single out the rest. Only
+services/analytics/contributions.py calls it, and the pure suppression in services/analytics
+decides what of it may be published.
 
 Revision ID: 0003
 Revises: 0002
@@ -30,8 +32,8 @@ CREATE FUNCTION {SIGNATURE.replace("(uuid)", "(p_shared_measure uuid)")}
 RETURNS TABLE (
   contributor integer, period_start date, breakdown jsonb, value double precision,
   numerator double precision, denominator double precision, n integer,
-  suppressed_at_source boolean)
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  suppressed_at_source boolean, visible boolean)
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
   WITH shared AS (
     SELECT s.collaborative_id, s.id, s.granularity FROM shared_measure s
     WHERE s.id = p_shared_measure
@@ -48,7 +50,10 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $
     SELECT partner_id, (row_number() OVER (ORDER BY random()))::integer AS contributor
     FROM (SELECT DISTINCT partner_id FROM adopting) AS partners)
   SELECT pseudonym.contributor, o.period_start, o.breakdown, o.value, o.numerator,
-         o.denominator, o.n, o.suppressed_at_source IS NOT NULL
+         o.denominator, o.n, o.suppressed_at_source IS NOT NULL,
+         (o.visibility = 'public'
+          OR (o.visibility = 'collaborative' AND o.collaborative_id = ANY (tablero_member_of()))
+          OR o.partner_id = ANY (tablero_partner_ids()))
   FROM observation o
   JOIN adopting ON o.collaborative_id = adopting.collaborative_id
     AND o.measure_id = adopting.id

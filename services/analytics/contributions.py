@@ -23,7 +23,7 @@ COLLABORATIVE = 0  # the contributor number of an indicator's own data
 
 _CONTRIBUTIONS = text(
     "SELECT contributor, period_start, breakdown, value, numerator, denominator, n,"
-    " suppressed_at_source FROM tablero_aggregate_contributions(:shared_measure_id)"
+    " suppressed_at_source, visible FROM tablero_aggregate_contributions(:shared_measure_id)"
 )
 
 
@@ -44,6 +44,7 @@ async def of_shared_measure(
             denominator=r.denominator,
             n=r.n,
             suppressed_at_source=r.suppressed_at_source,
+            visible=r.visible,
         )
         for r in rows
     ]
@@ -69,6 +70,7 @@ async def of_indicator(
             denominator=o.denominator,
             n=o.n,
             suppressed_at_source=o.suppressed_at_source is not None,
+            visible=True,
         )
         for o in (await session.exec(statement)).all()
     ]

@@ -41,6 +41,7 @@ class Contribution:
     denominator: float | None = None
     n: float | None = None
     suppressed_at_source: bool = False
+    visible: bool = False  # the viewer may read this value anyway
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,18 +79,20 @@ def mass_of(c: Contribution, aggregation: Aggregation, *, counts_people: bool) -
     """The additive content of one contribution, or None when it cannot be added up."""
     if c.suppressed_at_source:
         return None
-    people = c.n
+    # n = 0 beside a nonzero value says nothing about who was counted
+    people = None if c.n == 0 and (c.value or c.denominator) else c.n
     match aggregation:
         case Aggregation.SUM:
             if c.value is None:
                 return None
-            if people is None and counts_people:
-                people = c.value
+            if counts_people:  # a count of people: trust the smaller of it and n
+                people = c.value if people is None else min(people, c.value)
             return Mass(c.value, 0.0, people)
         case Aggregation.RATE:
             if c.numerator is None or c.denominator is None:
                 return None
-            return Mass(c.numerator, c.denominator, c.denominator if people is None else people)
+            people = c.denominator if people is None else min(people, c.denominator)
+            return Mass(c.numerator, c.denominator, people)
         case Aggregation.MEAN:
             if c.value is None or c.n is None:
                 return None
@@ -214,6 +217,12 @@ def residual(
         if rest is None or not rest.is_zero:
             result[contributor] = rest
     return result
+
+
+def seen_contributors(contributions: Iterable[Contribution]) -> frozenset[int]:
+    """Contributors every one of whose values the viewer may read anyway."""
+    hidden = {c.contributor for c in contributions if not c.visible}
+    return frozenset(c.contributor for c in contributions if c.contributor not in hidden)
 
 
 def periods_of(cells: Sequence[CubeCell]) -> list[date]:

@@ -52,6 +52,7 @@ class Reason(StrEnum):
     COMPLEMENTARY = "complementary"
     UNDEFINED = "undefined"
     NO_DATA = "no_data"
+    SEEN_PARTS = "seen_parts"
 
 
 EXPLANATIONS = {
@@ -64,6 +65,7 @@ EXPLANATIONS = {
     Reason.COMPLEMENTARY: "hidden so that another hidden cell cannot be found by subtraction",
     Reason.UNDEFINED: "the denominator is zero",
     Reason.NO_DATA: "nobody reported this cell",
+    Reason.SEEN_PARTS: "the partners' values you can already read would single out the rest",
 }
 
 
@@ -74,6 +76,9 @@ class Rules:
     max_dominance_share: float = 0.8
     # False for one source's own data (a collaborative's indicator): partners do not apply.
     partner_rules: bool = True
+    # Contributors whose values this viewer can already read (its own, public ones, ...):
+    # what they leave of a cell must pass the rules on its own, or subtraction exposes it.
+    seen: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +113,7 @@ def publishable_cells(
     hidden = {key: r for key, cell in cube.items() if (r := _primary(cell, aggregation, rules))}
     links = relations(cube.keys(), parents)
     remainders = {i: rest for i, relation in enumerate(links) if (rest := _known(relation, cube))}
-    guarded = {i for i, rest in remainders.items() if _unsafe(rest, aggregation, rules)}
+    guarded = {i for i, rest in remainders.items() if _exposed(rest, aggregation, rules)}
     for period in sorted({key[0] for key in cube}):
         mine = [(i, r) for i, r in enumerate(links) if r.period == period]
         _complete(period, mine, Remainders(set(remainders), guarded), cube, hidden)
@@ -119,7 +124,7 @@ def publishable_cells(
 
 
 def _primary(cell: CubeCell, aggregation: Aggregation, rules: Rules) -> Reason | None:
-    reason = _unsafe(cell.shares, aggregation, rules)
+    reason = _exposed(cell.shares, aggregation, rules)
     if reason is not None:
         return reason
     total = cell.total
@@ -129,12 +134,31 @@ def _primary(cell: CubeCell, aggregation: Aggregation, rules: Rules) -> Reason |
     return None
 
 
-def _unsafe(shares: Mapping[int, Share], aggregation: Aggregation, rules: Rules) -> Reason | None:
+def _exposed(shares: Mapping[int, Share], aggregation: Aggregation, rules: Rules) -> Reason | None:
+    """The rules on the whole, then on what the viewer cannot already read of it."""
+    reason = _unsafe(shares, aggregation, rules)
+    if reason is not None:
+        return reason
+    unseen = {c: share for c, share in shares.items() if c not in rules.seen}
+    # The viewer is like a partner that knows its own value: what is left must still hold
+    # enough partners that none can be told apart (min_partners - 1, and at least 2).
+    left = max(2, rules.min_partners - 1)
+    if 0 < len(unseen) < len(shares) and _unsafe(unseen, aggregation, rules, left):
+        return Reason.SEEN_PARTS
+    return None
+
+
+def _unsafe(
+    shares: Mapping[int, Share],
+    aggregation: Aggregation,
+    rules: Rules,
+    min_partners: int | None = None,
+) -> Reason | None:
     """The first rule that a set of contributions breaks, if any."""
     if any(s is None for s in shares.values()):
         return Reason.SUPPRESSED_AT_SOURCE
     masses = [s for s in shares.values() if s is not None]
-    if rules.partner_rules and len(masses) < rules.min_partners:
+    if rules.partner_rules and len(masses) < (min_partners or rules.min_partners):
         return Reason.TOO_FEW_PARTNERS
     if any(m.people is None for m in masses):
         return Reason.UNKNOWN_SIZE
@@ -148,9 +172,12 @@ def _unsafe(shares: Mapping[int, Share], aggregation: Aggregation, rules: Rules)
 
 def _dominated(masses: Sequence[Mass], aggregation: Aggregation, limit: float) -> bool:
     """One contributor weighs more than `limit` of the cell (of the amount, or of the people)."""
-    weights = [abs(m.a) if aggregation is Aggregation.SUM else abs(m.b) for m in masses]
-    total = sum(weights)
-    return total > 0 and max(weights) / total > limit
+    amounts = [abs(m.a) for m in masses]
+    bases = [abs(m.b) for m in masses]
+    sides = [amounts] if aggregation is Aggregation.SUM else [bases]
+    if aggregation is Aggregation.RATE:
+        sides.append(amounts)  # a rate's events and its population: neither may be one's
+    return any(sum(w) > 0 and max(w) / sum(w) > limit for w in sides)
 
 
 def _known(relation: Relation, cube: Mapping[tuple[date, Breakdown], CubeCell]) -> dict[int, Share]:
