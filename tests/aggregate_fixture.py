@@ -27,12 +27,16 @@ from api.settings import Settings
 from schema.relay import to_global_id
 from services.measures.models import Aggregation
 from services.measures.units import Unit
-from services.observations.models import Observation, ObservationStatus
-from services.periods import Granularity
+from services.observations.models import ObservationStatus
 from services.viewer import Role
 from services.visibility import Visibility
 from tests.factories import bearer, make_collaborative, make_member, make_partner
-from tests.measurement_factories import make_dimension, make_measure, make_shared_measure
+from tests.measurement_factories import (
+    make_dimension,
+    make_measure,
+    make_shared_measure,
+    quarterly_row,
+)
 
 Q1, Q2 = date(2025, 1, 1), date(2025, 4, 1)
 RACES = {"asian": "Asian", "black": "Black", "latino": "Latino/a", "white": "White"}
@@ -64,13 +68,10 @@ class Fixture:
 
 
 def observation(measure: Any, start: date, numerator: int, denominator: int, **cell: str):
-    return Observation(
-        collaborative_id=measure.collaborative_id,
-        measure_id=measure.id,
-        granularity=Granularity.QUARTER,
-        period_start=start,
-        breakdown=cell,
-        breakdown_key=";".join(f"{k}={v}" for k, v in sorted(cell.items())),
+    return quarterly_row(
+        measure,
+        start,
+        cell,
         value=round(100 * numerator / denominator, 1),
         numerator=numerator,
         denominator=denominator,

@@ -11,6 +11,7 @@ from services.dimensions.models import Dimension, DimensionCategory
 from services.indicators.models import Indicator, IndicatorDimension, IndicatorStatus
 from services.measures.models import MeasureDimension, PerformanceMeasure, Quadrant, SharedMeasure
 from services.measures.units import Direction, Unit
+from services.observations.models import Observation
 from services.periods import Granularity
 from services.visibility import Visibility
 
@@ -121,3 +122,20 @@ async def make_shared_measure(
     session.add(shared)
     await session.flush()
     return shared
+
+
+def quarterly_row(
+    subject: Any, start: Any, breakdown: dict[str, str] | None = None, **values: Any
+) -> Observation:
+    """A published observation of a measure or indicator for one quarter and cell."""
+    cell = breakdown or {}
+    column = "measure_id" if isinstance(subject, PerformanceMeasure) else "indicator_id"
+    return Observation(
+        collaborative_id=subject.collaborative_id,
+        granularity=Granularity.QUARTER,
+        period_start=start,
+        breakdown=cell,
+        breakdown_key=";".join(f"{k}={v}" for k, v in sorted(cell.items())),
+        **{column: subject.id},
+        **values,
+    )

@@ -26,7 +26,12 @@ from services.viewer import Role
 from services.visibility import Visibility
 from tests.aggregate_fixture import AGGREGATE, Q1, Q2, Fixture, build_fixture, observation
 from tests.factories import bearer, graphql, make_collaborative, make_member, make_partner
-from tests.measurement_factories import make_dimension, make_measure, make_shared_measure
+from tests.measurement_factories import (
+    make_dimension,
+    make_measure,
+    make_shared_measure,
+    quarterly_row,
+)
 
 NOT_FOUND = "no shared measure or indicator with this id"
 
@@ -250,16 +255,7 @@ RACE, SEX = ("a", "b", "c"), ("f", "m")
 
 
 def count_row(measure: Any, start: date, value: float, **cell: str) -> Observation:
-    return Observation(
-        collaborative_id=measure.collaborative_id,
-        measure_id=measure.id,
-        granularity=Granularity.QUARTER,
-        period_start=start,
-        breakdown=cell,
-        breakdown_key=";".join(f"{k}={v}" for k, v in sorted(cell.items())),
-        value=value,
-        n=int(value),
-    )
+    return quarterly_row(measure, start, cell, value=value, n=int(value))
 
 
 @pytest.fixture

@@ -15,6 +15,10 @@ from schema.relay import from_global_id
 from services.analytics import aggregates, equity
 from services.analytics.disparity import Reference
 
+Of = Annotated[
+    strawberry.ID, strawberry.argument(description="A SharedMeasure's or an Indicator's id.")
+]
+
 
 def subject_ids(of: str) -> tuple[UUID | None, UUID | None]:
     """(shared measure id, indicator id) named by a global id; neither for anything else."""
@@ -30,9 +34,7 @@ def subject_ids(of: str) -> tuple[UUID | None, UUID | None]:
 
 async def resolve_aggregate(
     info: Info[Context, None],
-    of: Annotated[
-        strawberry.ID, strawberry.argument(description="A SharedMeasure's or an Indicator's id.")
-    ],
+    of: Of,
     from_: Annotated[date | None, strawberry.argument(name="from")] = None,
     to: date | None = None,
     by: Annotated[
@@ -57,9 +59,7 @@ async def resolve_aggregate(
 
 async def resolve_disparities(
     info: Info[Context, None],
-    of: Annotated[
-        strawberry.ID, strawberry.argument(description="A SharedMeasure's or an Indicator's id.")
-    ],
+    of: Of,
     by: Annotated[str, strawberry.argument(description="The dimension's key.")],
     period: Annotated[
         date | None, strawberry.argument(description="Default: the latest with a shown group.")
