@@ -7,7 +7,7 @@ the periods, dimensions or order a client asks for.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from itertools import product
 from uuid import UUID
@@ -65,7 +65,6 @@ async def find_subject(
     viewer: Viewer,
     shared_measure_id: UUID | None,
     indicator_id: UUID | None,
-    field: str = "of",
 ) -> SharedMeasure | Indicator:
     """The shared measure or indicator, if the viewer may read its aggregate.
 
@@ -81,7 +80,7 @@ async def find_subject(
         )
         if indicator is not None:
             return indicator
-    raise not_found((field,), "shared measure or indicator")
+    raise not_found(("of",), "shared measure or indicator")
 
 
 async def whole_cube(
@@ -91,19 +90,19 @@ async def whole_cube(
     collaborative = await session.get(Collaborative, subject.collaborative_id)
     assert collaborative is not None
     shared = isinstance(subject, SharedMeasure)
-    rules = Rules(
-        min_partners=collaborative.min_partners,
-        min_cell=collaborative.min_cell,
-        max_dominance_share=collaborative.max_dominance_share,
-        partner_rules=shared,
-    )
     if shared:
         rows = await contributions.of_shared_measure(session=session, shared_measure_id=subject.id)
     else:
         rows = await contributions.of_indicator(
             session=session, viewer=viewer, indicator_id=subject.id
         )
-    rules = replace(rules, seen=seen_contributors(rows))
+    rules = Rules(
+        min_partners=collaborative.min_partners,
+        min_cell=collaborative.min_cell,
+        max_dominance_share=collaborative.max_dominance_share,
+        partner_rules=shared,
+        seen=seen_contributors(rows),
+    )
     parents = await dimensions.roll_ups(session=session, collaborative_id=subject.collaborative_id)
     scale = 100.0 if subject.unit is Unit.PERCENT else infer_scale(rows)
     cells = publishable_cells(

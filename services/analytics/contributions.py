@@ -8,6 +8,7 @@ indicator is the collaborative's own data and is read as the viewer may see it.
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
@@ -35,18 +36,7 @@ async def of_shared_measure(
         await session.exec(_CONTRIBUTIONS.bindparams(shared_measure_id=shared_measure_id))
     ).all()
     return [
-        Contribution(
-            contributor=r.contributor,
-            period=r.period_start,
-            breakdown=breakdown_of(r.breakdown),
-            value=r.value,
-            numerator=r.numerator,
-            denominator=r.denominator,
-            n=r.n,
-            suppressed_at_source=r.suppressed_at_source,
-            visible=r.visible,
-        )
-        for r in rows
+        _contribution(r, r.contributor, r.suppressed_at_source, visible=r.visible) for r in rows
     ]
 
 
@@ -61,16 +51,23 @@ async def of_indicator(
         policy.observation_visible(viewer),
     )
     return [
-        Contribution(
-            contributor=COLLABORATIVE,
-            period=o.period_start,
-            breakdown=breakdown_of(o.breakdown),
-            value=o.value,
-            numerator=o.numerator,
-            denominator=o.denominator,
-            n=o.n,
-            suppressed_at_source=o.suppressed_at_source is not None,
-            visible=True,
-        )
+        _contribution(o, COLLABORATIVE, o.suppressed_at_source is not None, visible=True)
         for o in (await session.exec(statement)).all()
     ]
+
+
+def _contribution(
+    row: Any, contributor: int, suppressed_at_source: bool, *, visible: bool
+) -> Contribution:
+    """A contribution from an observation-shaped row (a table row or the function's)."""
+    return Contribution(
+        contributor=contributor,
+        period=row.period_start,
+        breakdown=breakdown_of(row.breakdown),
+        value=row.value,
+        numerator=row.numerator,
+        denominator=row.denominator,
+        n=row.n,
+        suppressed_at_source=suppressed_at_source,
+        visible=visible,
+    )

@@ -8,12 +8,13 @@ total be compared with the sum of its parts, and what complementary suppression 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 
 from services.measures.models import Aggregation
+from services.observations.validation import breakdown_key
 
 Breakdown = tuple[tuple[str, str], ...]  # (dimension, category) pairs sorted by dimension
 Item = tuple[str, str]
@@ -26,7 +27,7 @@ def breakdown_of(mapping: Mapping[str, str]) -> Breakdown:
 
 def text_of(breakdown: Breakdown) -> str:
     """The canonical text, as stored in `observation.breakdown_key`."""
-    return ";".join(f"{d}={c}" for d, c in breakdown)
+    return breakdown_key(dict(breakdown))
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +109,6 @@ class CubeCell:
     period: date
     breakdown: Breakdown
     shares: dict[int, Share] = field(default_factory=dict)  # contributor -> share
-
-    @property
-    def key(self) -> tuple[date, Breakdown]:
-        return (self.period, self.breakdown)
 
     @property
     def total(self) -> Share:
@@ -223,7 +220,3 @@ def seen_contributors(contributions: Iterable[Contribution]) -> frozenset[int]:
     """Contributors every one of whose values the viewer may read anyway."""
     hidden = {c.contributor for c in contributions if not c.visible}
     return frozenset(c.contributor for c in contributions if c.contributor not in hidden)
-
-
-def periods_of(cells: Sequence[CubeCell]) -> list[date]:
-    return sorted({c.period for c in cells})

@@ -13,6 +13,7 @@ from uuid import UUID
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.analytics import aggregates
+from services.analytics.cube import Breakdown
 from services.analytics.disparity import (
     Disparities,
     GroupDisparity,
@@ -30,7 +31,6 @@ from services.errors import DomainError, ErrorCode
 from services.indicators.models import Indicator
 from services.measures.models import SharedMeasure
 from services.observations.targets import targets_of
-from services.observations.validation import breakdown_key
 from services.viewer import Viewer
 
 
@@ -81,9 +81,10 @@ async def equity_view(
         raise DomainError.single(
             ("category",), ErrorCode.INVALID, f"name one of the categories of {by!r}"
         )
-    cube, _ = await aggregates.whole_cube(session=session, viewer=viewer, subject=subject)
-    periods = sorted({c.period for c in cube})
-    chosen = _period(periods, period, cube, by)
+    cells, _ = await aggregates.whole_cube(session=session, viewer=viewer, subject=subject)
+    cube = Cube({(c.period, c.breakdown): c for c in cells})
+    periods = sorted({c.period for c in cells})
+    chosen = _period(periods, period, cells, by)
     previous = max((p for p in periods if p < chosen), default=None)
     current = _summary(subject, cube, by, categories, chosen, reference, category)
     before = (
@@ -92,9 +93,9 @@ async def equity_view(
     targets = await _equity_targets(session, subject, by)
     groups = []
     for index, c in enumerate(categories):
-        cell = _cell(cube, chosen, ((by, c.key),))
+        cell = cube.at(chosen, ((by, c.key),))
         target = targets.get(c.key)
-        first = _first_value(cube, by, c.key)
+        first = cube.first_value(((by, c.key),))
         groups.append(
             GroupEquity(
                 category=c,
@@ -128,28 +129,40 @@ def _period(periods: list[date], asked: date | None, cube: list[Cell], by: str) 
     return max(shown) if shown else periods[-1]
 
 
-def _cell(cube: list[Cell], period: date, breakdown: tuple[tuple[str, str], ...]) -> Cell:
-    for c in cube:
-        if c.period == period and c.breakdown == breakdown:
-            return c
-    return aggregates.no_data(period, breakdown)
+@dataclass(frozen=True, slots=True)
+class Cube:
+    """The suppressed cells of a subject, by period and breakdown."""
+
+    cells: dict[tuple[date, Breakdown], Cell]
+
+    def at(self, period: date, breakdown: Breakdown) -> Cell:
+        return self.cells.get((period, breakdown)) or aggregates.no_data(period, breakdown)
+
+    def first_value(self, breakdown: Breakdown) -> float | None:
+        """The cell's earliest shown value: where progress toward a target starts."""
+        shown = sorted(
+            (period, c.value)
+            for (period, b), c in self.cells.items()
+            if b == breakdown and c.value is not None
+        )
+        return shown[0][1] if shown else None
 
 
 def _summary(
     subject: SharedMeasure | Indicator,
-    cube: list[Cell],
+    cube: Cube,
     by: str,
     categories: list[DimensionCategory],
     period: date,
     reference: Reference,
     category: str | None,
 ) -> Disparities:
-    overall = _cell(cube, period, ()).value
+    overall = cube.at(period, ()).value
     if reference is Reference.OVERALL and overall is None:
         raise DomainError.single(
             ("reference",), ErrorCode.INVALID, "the overall value of this period is not published"
         )
-    groups = [GroupValue(c.key, _cell(cube, period, ((by, c.key),)).value) for c in categories]
+    groups = [GroupValue(c.key, cube.at(period, ((by, c.key),)).value) for c in categories]
     return disparities(
         groups,
         direction=subject.direction,
@@ -160,15 +173,6 @@ def _summary(
     )
 
 
-def _first_value(cube: list[Cell], by: str, category: str) -> float | None:
-    shown = sorted(
-        (c.period, c.value)
-        for c in cube
-        if c.breakdown == ((by, category),) and c.value is not None
-    )
-    return shown[0][1] if shown else None
-
-
 async def _equity_targets(
     session: AsyncSession, subject: SharedMeasure | Indicator, by: str
 ) -> dict[str, tuple[date, float]]:
@@ -177,7 +181,7 @@ async def _equity_targets(
         return {}
     found: dict[str, tuple[date, float]] = {}
     for t in (await targets_of(session=session, subject_ids=[subject.id]))[subject.id]:
-        if list(t.breakdown) == [by] and breakdown_key(t.breakdown) == t.breakdown_key:
+        if list(t.breakdown) == [by]:
             key = t.breakdown[by]
             if key not in found or t.period_start > found[key][0]:
                 found[key] = (t.period_start, t.value)
