@@ -39,6 +39,7 @@ from api.auth import AuthenticationError, TokenVerifier, authenticate
 from api.database import Database
 from api.graphql import unauthorized
 from schema.analytics.queries import subject_ids
+from schema.observations.types import breakdown_cell
 from services.analytics import aggregates
 from services.analytics.aggregates import Aggregate
 from services.analytics.suppression import EXPLANATIONS, Cell, Reason
@@ -173,7 +174,7 @@ def rows_of(aggregate: Aggregate, labels: Labels) -> list[list[str]]:
         grouping = []
         for key in keys:
             category = items[key]
-            category_label = labels.get((key, category), (key, category))[1]
+            category_label = breakdown_cell(labels, key, category).category_label
             grouping += [_defused(category), _defused(category_label)]
         rows.append(
             [

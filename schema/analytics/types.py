@@ -11,7 +11,7 @@ from schema.collaboratives.types import Suppression
 from schema.enums import AggregationEnum, DirectionEnum, GranularityEnum, UnitEnum
 from schema.indicators.types import Indicator
 from schema.measures.types import SharedMeasure
-from schema.observations.types import BreakdownCell, Period
+from schema.observations.types import BreakdownCell, Period, breakdown_cell
 from services.analytics.aggregates import Aggregate as AggregateResult
 from services.analytics.disparity import Reference
 from services.analytics.equity import EquityView, GroupEquity
@@ -50,7 +50,7 @@ class AggregateCell:
         items = dict(cell.breakdown)
         return cls(
             period=Period.of(granularity, cell.period),
-            breakdown=[_labelled(d, items[d], labels) for d in order if d in items],
+            breakdown=[breakdown_cell(labels, d, items[d]) for d in order if d in items],
             value=cell.value,
             partners=cell.partners,
             n=cell.n,
@@ -59,13 +59,6 @@ class AggregateCell:
             explanation=EXPLANATIONS[cell.reason] if cell.reason else None,
             unstable=cell.unstable,
         )
-
-
-def _labelled(dimension: str, category: str, labels: Labels) -> BreakdownCell:
-    name, label = labels.get((dimension, category), (dimension, category))
-    return BreakdownCell(
-        dimension=dimension, category=category, dimension_name=name, category_label=label
-    )
 
 
 @strawberry.type(
@@ -184,7 +177,7 @@ class Disparities:
 
 def _group(dimension: str, e: GroupEquity, labels: Labels) -> GroupDisparity:
     return GroupDisparity(
-        category=_labelled(dimension, e.category.key, labels),
+        category=breakdown_cell(labels, dimension, e.category.key),
         value=e.cell.value,
         suppressed=e.cell.reason is not None,
         reason=e.cell.reason,

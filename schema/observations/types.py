@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -54,18 +55,17 @@ async def labelled(
     if not breakdown:
         return []
     labels = await info.context.loaders.labels.load(collaborative_id)
-    cells = []
-    for dimension, category in sorted(breakdown.items()):
-        name, category_label = labels.get((dimension, category), (dimension, category))
-        cells.append(
-            BreakdownCell(
-                dimension=dimension,
-                category=category,
-                dimension_name=name,
-                category_label=category_label,
-            )
-        )
-    return cells
+    return [breakdown_cell(labels, d, c) for d, c in sorted(breakdown.items())]
+
+
+def breakdown_cell(
+    labels: Mapping[tuple[str, str], tuple[str, str]], dimension: str, category: str
+) -> BreakdownCell:
+    """A category with its labels; its keys stand in for labels nobody wrote."""
+    name, category_label = labels.get((dimension, category), (dimension, category))
+    return BreakdownCell(
+        dimension=dimension, category=category, dimension_name=name, category_label=category_label
+    )
 
 
 @strawberry.type(description="One value of a measure or indicator, for a period and a cell.")
