@@ -133,6 +133,16 @@ async def test_an_unknown_dimension_is_named_in_the_error(client, fixture) -> No
     assert "shoe_size" in body["errors"][0]["message"]
 
 
+async def test_a_period_range_that_ends_before_it_starts_is_refused(client, fixture) -> None:
+    body = await graphql(
+        client,
+        AGGREGATE,
+        {"of": fixture.of, "from": "2025-04-01", "to": "2025-01-01"},
+        fixture.viewers["funder"],
+    )
+    assert body["errors"][0]["message"] == "to: must not come before `from`"
+
+
 async def test_a_malformed_dimension_key_is_refused_before_any_query(client, fixture) -> None:
     body = await graphql(
         client, AGGREGATE, {"of": fixture.of, "by": ["race\u0000"]}, fixture.viewers["funder"]

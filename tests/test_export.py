@@ -277,6 +277,7 @@ async def test_an_unknown_dimension_is_a_bad_request_naming_by(client, fixture) 
         ({"to": "yesterday"}, "to"),
         ({"from": "2025-01-01", "to": "1/4/2025"}, "to"),
         ({"by": "race\x00"}, "by.0"),
+        ({"from": "2025-04-01", "to": "2025-01-01"}, "to"),
         ({"form": "2025-01-01"}, "form"),
         ({"of": ["a", "b"]}, "of"),
     ],

@@ -310,3 +310,19 @@ async def test_a_series_shows_only_what_the_viewer_may_see(
     assert len((await series(client, mid, resident))["points"]) == 1
     hidden = await graphql(client, SERIES, {"id": mid})  # anonymous: no such node at all
     assert hidden["data"]["node"] is None
+
+
+async def test_an_unknown_dimension_is_named_as_the_by_argument(client, indicator) -> None:
+    query = DISPARITIES.replace('by: "race_ethnicity"', 'by: "shoe_size"')
+    body = await graphql(client, query, {"of": to_global_id("Indicator", indicator.id)})
+    assert body["errors"][0]["message"] == "by: no dimension with the key 'shoe_size'"
+
+
+async def test_a_category_without_the_category_reference_is_refused(client, indicator) -> None:
+    body = await graphql(
+        client,
+        DISPARITIES,
+        {"of": to_global_id("Indicator", indicator.id), "category": "black"},
+    )
+    assert body["errors"][0]["message"].startswith("category: ")
+    assert "CATEGORY" in body["errors"][0]["message"]

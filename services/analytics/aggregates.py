@@ -132,6 +132,8 @@ async def aggregate(
         shared_measure_id=shared_measure_id,
         indicator_id=indicator_id,
     )
+    if start is not None and end is not None and end < start:
+        raise DomainError.single(("to",), ErrorCode.INVALID, "must not come before `from`")
     if len(by) > MAX_DIMENSIONS:
         raise DomainError.single(
             ("by",), ErrorCode.OUT_OF_RANGE, f"at most {MAX_DIMENSIONS} dimensions"

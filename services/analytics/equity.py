@@ -74,12 +74,16 @@ async def equity_view(
         shared_measure_id=shared_measure_id,
         indicator_id=indicator_id,
     )
-    ((dimension, categories),) = await dimensions.by_keys(
-        session=session, collaborative_id=subject.collaborative_id, keys=[by], field="by"
+    dimension, categories = await dimensions.by_key(
+        session=session, collaborative_id=subject.collaborative_id, key=by, field="by"
     )
     if reference is Reference.CATEGORY and category not in {c.key for c in categories}:
         raise DomainError.single(
             ("category",), ErrorCode.INVALID, f"name one of the categories of {by!r}"
+        )
+    if reference is not Reference.CATEGORY and category is not None:
+        raise DomainError.single(
+            ("category",), ErrorCode.INVALID, "is the reference only with reference: CATEGORY"
         )
     cells, _ = await aggregates.whole_cube(session=session, viewer=viewer, subject=subject)
     cube = Cube({(c.period, c.breakdown): c for c in cells})

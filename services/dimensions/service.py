@@ -150,3 +150,16 @@ async def by_keys(
         raise DomainError(problems)
     categories = await categories_of(session=session, dimension_ids=[d.id for d in found.values()])
     return [(found[key], categories[found[key].id]) for key in keys]
+
+
+async def by_key(
+    *, session: AsyncSession, collaborative_id: UUID, key: str, field: str
+) -> tuple[Dimension, list[DimensionCategory]]:
+    """One dimension named by key, with its categories; a problem names `field` itself."""
+    try:
+        ((dimension, categories),) = await by_keys(
+            session=session, collaborative_id=collaborative_id, keys=[key], field=field
+        )
+    except DomainError as e:
+        raise DomainError(Problem((field,), p.code, p.message) for p in e.problems) from e
+    return dimension, categories
