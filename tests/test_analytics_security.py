@@ -676,3 +676,63 @@ async def test_a_small_count_stays_hidden_whatever_n_the_partners_report(
     )
     (cell,) = body["data"]["aggregate"]["cells"]
     assert (cell["value"], cell["reason"]) == (None, "SMALL_CELL"), cell
+
+
+# -- indicators kept among members -----------------------------------------------------------
+
+INDICATOR_PATHS = {
+    "aggregate": """query($of: ID!) { aggregate(of: $of) { cells { value } } }""",
+    "disparities": """query($of: ID!) { disparities(of: $of, by: "race_ethnicity") {
+        groups { value } } }""",
+}
+
+
+@pytest.mark.parametrize("kept", ["members-only", "proposed"])
+async def test_an_indicator_kept_among_members_answers_others_as_if_absent(
+    client, session, settings: Settings, kept: str
+) -> None:
+    from services.indicators.models import IndicatorStatus
+    from services.partners.models import ProfileVisibility
+    from tests.measurement_factories import make_indicator, make_result, quarterly_row
+
+    collaborative = await make_collaborative(session)
+    race = await make_dimension(session, collaborative, "race_ethnicity", {"a": "A", "b": "B"})
+    kept_by = (
+        {"visibility": ProfileVisibility.COLLABORATIVE}
+        if kept == "members-only"
+        else {"status": IndicatorStatus.PROPOSED}
+    )
+    indicator = await make_indicator(
+        session,
+        await make_result(session, collaborative),
+        granularity=Granularity.QUARTER,
+        dimensions=(race,),
+        **kept_by,
+    )
+    session.add_all(
+        quarterly_row(indicator, Q1, cell, value=50.0, numerator=n / 2, denominator=n, n=n)
+        for cell, n in (({}, 400), ({"race_ethnicity": "a"}, 200), ({"race_ethnicity": "b"}, 200))
+    )
+    await session.flush()
+    member = bearer(settings, await make_member(session, collaborative, Role.RESIDENT))
+    outsider = bearer(
+        settings, await make_member(session, await make_collaborative(session), Role.RESIDENT)
+    )
+    funder_org = await make_partner(session, collaborative, name="Fund", kind="funder")
+    funder = bearer(settings, await make_member(session, collaborative, Role.FUNDER, funder_org))
+    of = to_global_id("Indicator", indicator.id)
+    absent = to_global_id("Indicator", collaborative.id)
+    for name, query in INDICATOR_PATHS.items():
+        body = await graphql(client, query, {"of": of}, member)
+        assert body["data"][name] is not None, body  # members read it
+        for headers in ({}, outsider, funder):
+            hidden = await graphql(client, query, {"of": of}, headers)
+            missing = await graphql(client, query, {"of": absent}, headers)
+            assert hidden["data"] is None
+            assert hidden["errors"][0]["message"] == missing["errors"][0]["message"]
+            assert NOT_FOUND in hidden["errors"][0]["message"]
+    for headers in ({}, outsider, funder):
+        series = await graphql(client, SERIES, {"id": of}, headers)
+        assert series["data"]["node"] is None
+        csv = await client.get("/export/aggregate.csv", params={"of": of}, headers=headers)
+        assert csv.status_code == (401 if not headers else 404)
