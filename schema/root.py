@@ -17,6 +17,7 @@ from schema.collaboratives.types import Collaborative
 from schema.dimensions import mutations as dimension_mutations
 from schema.indicators import mutations as indicator_mutations
 from schema.measures import mutations as measure_mutations
+from schema.nul_guard import RefuseNulCharacters
 from schema.observations import mutations as observation_mutations
 from schema.observations.types import Observation
 from schema.partners import mutations as partner_mutations
@@ -136,6 +137,7 @@ def build_schema() -> strawberry.Schema:
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             lambda: QueryDepthLimiter(max_depth=12),
+            RefuseNulCharacters,
             lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Unexpected error."),
         ],
     )
