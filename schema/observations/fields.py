@@ -20,28 +20,66 @@ from schema.observations.types import (
 )
 from schema.relay import Node
 from services.analytics import series
+from services.errors import DomainError, ErrorCode
+from services.measures.models import PerformanceMeasure
 from services.observations import service as observations
 from services.observations.validation import breakdown_key
 
 MAX_LATEST = 100
 
 
+async def checked_breakdown(
+    info: Info[Context, None], model: Any, breakdown: list[BreakdownInput] | None
+) -> dict[str, str]:
+    """The cell asked for, refused by name when the subject is not disaggregated that way.
+
+    An unknown cell would otherwise answer an empty list, indistinguishable from no data.
+    """
+    cell = breakdown_dict(breakdown)
+    if not cell:
+        return cell
+    loaders = info.context.loaders
+    by_subject = (
+        loaders.measure_dimension_ids
+        if isinstance(model, PerformanceMeasure)
+        else loaders.indicator_dimension_ids
+    )
+    dimensions = await loaders.dimension.load_many(await by_subject.load(model.id))
+    keys = {d.key for d in dimensions if d is not None}
+    labels = await loaders.labels.load(model.collaborative_id)
+    for i, given in enumerate(breakdown or []):
+        if given.dimension not in keys:
+            raise DomainError.single(
+                ("breakdown", str(i), "dimension"),
+                ErrorCode.NOT_FOUND,
+                f"this is not disaggregated by '{given.dimension}'",
+            )
+        if (given.dimension, given.category) not in labels:
+            raise DomainError.single(
+                ("breakdown", str(i), "category"),
+                ErrorCode.NOT_FOUND,
+                f"'{given.category}' is not a category of '{given.dimension}'",
+            )
+    return cell
+
+
 async def observations_of(
     info: Info[Context, None],
-    subject_id: UUID,
+    model: Any,
     start: date | None,
     end: date | None,
     breakdown: list[BreakdownInput] | None,
     all_cells: bool,
 ) -> list[Observation]:
     ctx = info.context
+    cell = await checked_breakdown(info, model, breakdown)
     rows = await observations.list_observations(
         session=ctx.session,
         viewer=ctx.viewer,
-        subject_id=subject_id,
+        subject_id=model.id,
         start=start,
         end=end,
-        breakdowns=[breakdown_key(breakdown_dict(breakdown))],
+        breakdowns=[breakdown_key(cell)],
         all_cells=all_cells,
     )
     return [Observation.from_model(r) for r in rows]
@@ -79,7 +117,7 @@ class Series(Node):
         breakdown: list[BreakdownInput] | None = None,
         all_cells: bool = False,
     ) -> list[Observation]:
-        return await observations_of(info, self.model.id, from_, to, breakdown, all_cells)
+        return await observations_of(info, self.model, from_, to, breakdown, all_cells)
 
     @strawberry.field(
         description="A curve ready to chart for one cell (the total by default): points, "
@@ -93,7 +131,7 @@ class Series(Node):
         to: date | None = None,
     ) -> Chart:
         loaders = info.context.loaders
-        cell = breakdown_dict(breakdown)
+        cell = await checked_breakdown(info, self.model, breakdown)
         rows = await loaders.cells.load((self.model.id, breakdown_key(cell), from_, to))
         targets = await loaders.targets.load(self.model.id)
         curve = series.build_curve(self.model, cell, rows, targets)
