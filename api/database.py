@@ -30,6 +30,8 @@ from services.viewer import ANONYMOUS, Viewer
 
 SET_VIEWER = text(
     "SELECT set_config('tablero.account_id', :account_id, true),"
+    " set_config('tablero.api_key_id', :api_key_id, true),"
+    " set_config('tablero.request_id', :request_id, true),"
     " set_config('tablero.member_of', :member_of, true),"
     " set_config('tablero.partner_ids', :partner_ids, true),"
     " set_config('tablero.steward_of', :steward_of, true),"
@@ -58,7 +60,8 @@ def _declare_viewer(
         quoted = connection.dialect.identifier_preparer.quote(role)
         connection.exec_driver_sql(f"SET LOCAL ROLE {quoted}")
     viewer: Viewer = session.info.get("viewer", ANONYMOUS)
-    connection.execute(SET_VIEWER, rls_settings(viewer))
+    request_id = session.info.get("request_id", "")
+    connection.execute(SET_VIEWER, {**rls_settings(viewer), "request_id": request_id})
 
 
 class _TaskReentrantLock:
@@ -143,8 +146,9 @@ class Database:
         )
         return cls(engine, role=role)
 
-    def session(self, viewer: Viewer) -> AsyncSession:
-        return self._sessions(info={"viewer": viewer, "role": self.role})
+    def session(self, viewer: Viewer, request_id: str = "") -> AsyncSession:
+        """A session for `viewer`; `request_id` marks what it writes in the audit trail."""
+        return self._sessions(info={"viewer": viewer, "role": self.role, "request_id": request_id})
 
     @asynccontextmanager
     async def unit_of_work(self, viewer: Viewer) -> AsyncIterator[AsyncSession]:

@@ -7,6 +7,7 @@ raised anything unexpected, so a client never sees success for a write that was 
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 from cross_web import HTTPException  # what strawberry's views raise for bad HTTP requests
 from starlette.requests import Request
@@ -50,8 +51,10 @@ class GraphQLEndpoint:
             viewer = await authenticate(request, self.verifier, self.database)
         except AuthenticationError as e:
             return unauthorized(e.message)
-        async with self.database.session(viewer) as session:
+        request_id = uuid4().hex
+        async with self.database.session(viewer, request_id) as session:
             context = Context(
+                request_id=request_id,
                 request=request,
                 response=None,
                 settings=self.settings,

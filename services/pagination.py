@@ -78,12 +78,16 @@ async def paginate(
     first: int,
     after: str | None,
     max_page_size: int,
+    descending: bool = False,
 ) -> Page[Any]:
-    """One page of `statement`'s rows in ascending order of `keys` (unique together)."""
+    """One page of `statement`'s rows in order of `keys` (unique together), reversed when
+    `descending` (a trail reads newest first)."""
     check_first(first, max_page_size)
     if after is not None:
-        statement = statement.where(tuple_(*keys) > tuple_(*_decode(after, keys)))
-    rows = (await session.exec(statement.order_by(*keys).limit(first + 1))).all()  # type: ignore[call-overload]
+        key, seen = tuple_(*keys), tuple_(*_decode(after, keys))
+        statement = statement.where(key < seen if descending else key > seen)
+    order = [k.desc() for k in keys] if descending else list(keys)
+    rows = (await session.exec(statement.order_by(*order).limit(first + 1))).all()  # type: ignore[call-overload]
     items = list(rows[:first])
     cursors = [_encode([getattr(item, key.key) for key in keys]) for item in items]
     return Page(
@@ -105,6 +109,7 @@ class Listing:
 
     statement: Select
     keys: tuple[InstrumentedAttribute, ...]
+    descending: bool = False
 
     async def page(
         self, session: AsyncSession, *, first: int, after: str | None, max_page_size: int
@@ -116,6 +121,7 @@ class Listing:
             first=first,
             after=after,
             max_page_size=max_page_size,
+            descending=self.descending,
         )
 
     async def count(self, session: AsyncSession) -> int:

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from sqlalchemy import ColumnElement, and_, false, or_
 
+from services.audit.models import AuditEvent
 from services.indicators.models import Indicator, IndicatorStatus
 from services.measures.models import PerformanceMeasure
 from services.observations.models import Observation, ObservationStatus
@@ -28,6 +29,7 @@ def rls_settings(viewer: Viewer) -> dict[str, str]:
     """The transaction-local settings the RLS policies read (see migrations)."""
     return {
         "account_id": str(viewer.account_id) if viewer.account_id else "",
+        "api_key_id": str(viewer.api_key_id) if viewer.api_key_id else "",
         "member_of": _pg_uuid_array(viewer.member_of),
         "partner_ids": _pg_uuid_array(viewer.partner_ids),
         "steward_of": _pg_uuid_array(viewer.steward_of),
@@ -147,3 +149,25 @@ def can_report_on_measure(viewer: Viewer, measure: PerformanceMeasure) -> bool:
 def can_report_on_indicator(viewer: Viewer, indicator: Indicator) -> bool:
     """Population data for indicators is entered by the backbone that stewards them."""
     return indicator.collaborative_id in viewer.backbone_of
+
+
+# -- the audit trail --------------------------------------------------------------------
+
+
+def audit_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """One's own changes; a partner's people its rows; the backbone what is not private.
+
+    Twin of the api_read policy on audit_event (migration 0009).
+    """
+    own = AuditEvent.account_id == viewer.account_id if viewer.account_id else false()
+    return or_(
+        own,
+        _in(AuditEvent.partner_id, viewer.partner_ids),
+        and_(
+            _in(AuditEvent.collaborative_id, viewer.backbone_of),
+            or_(
+                AuditEvent.partner_id.is_(None),  # type: ignore[union-attr]
+                AuditEvent.visibility.is_distinct_from(Visibility.PRIVATE.value),  # type: ignore[union-attr]
+            ),
+        ),
+    )

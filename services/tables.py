@@ -2,6 +2,7 @@
 
 from services.accounts.models import Account, ApiKey, Membership
 from services.agenda.models import Domain, Result
+from services.audit.models import AuditEvent
 from services.collaboratives.models import Collaborative
 from services.dimensions.models import Dimension, DimensionCategory
 from services.indicators.models import Indicator, IndicatorDimension
@@ -21,6 +22,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "Account",
     "ApiKey",
+    "AuditEvent",
     "Collaborative",
     "Dimension",
     "DimensionCategory",

@@ -47,6 +47,8 @@ async def become_api(
         SET_VIEWER,
         {
             "account_id": "",
+            "api_key_id": "",
+            "request_id": "",
             "member_of": uuids(*member_of),
             "partner_ids": uuids(*partner_ids),
             "steward_of": uuids(*steward_of),

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from api.context import Context
 from schema.agenda.types import Domain, Result
+from schema.audit.types import AuditEvent
 from schema.dimensions.types import Dimension
 from schema.enums import (
     IndicatorStatusEnum,
@@ -20,8 +21,17 @@ from schema.enums import (
 from schema.indicators.types import Indicator
 from schema.measures.types import Measure, SharedMeasure
 from schema.partners.types import Partner, PartnerKindEnum
-from schema.relay import Connection, Node, connection_of, fetches_nodes, raw_ids, to_global_id
+from schema.relay import (
+    Connection,
+    Node,
+    connection_of,
+    fetches_nodes,
+    from_global_id,
+    raw_ids,
+    to_global_id,
+)
 from services.agenda import service as agenda
+from services.audit import service as audit
 from services.collaboratives import service as collaboratives
 from services.collaboratives.models import Collaborative as CollaborativeModel
 from services.dimensions import service as dimensions
@@ -29,6 +39,8 @@ from services.indicators import service as indicators
 from services.measures import service as measures
 from services.measures import shared as shared_measures
 from services.partners import service as partners
+
+NO_ROW = UUID(int=0)
 
 
 @strawberry.type(description="Thresholds that keep published aggregates from exposing anyone.")
@@ -77,6 +89,26 @@ class Collaborative(Node):
             viewer=info.context.viewer, collaborative_id=self.raw_id, kinds=kinds
         )
         return await connection_of(info, listing, Partner.from_model, first, after)
+
+    @strawberry.field(
+        description="Every change the viewer may read, newest first: a partner's people see "
+        "its rows, the backbone what is not private to a partner, everyone their own changes."
+    )
+    async def audit_trail(
+        self,
+        info: Info[Context, None],
+        first: int = 20,
+        after: str | None = None,
+        subject_id: strawberry.ID | None = None,
+    ) -> Connection[AuditEvent]:
+        row_id = None
+        if subject_id is not None:
+            decoded = from_global_id(subject_id)
+            row_id = decoded[1] if decoded else NO_ROW  # a malformed id matches nothing
+        listing = audit.trail(
+            viewer=info.context.viewer, collaborative_id=self.raw_id, row_id=row_id
+        )
+        return await connection_of(info, listing, AuditEvent.from_model, first, after)
 
     @strawberry.field(description="The themes of the common agenda.")
     async def domains(self, info: Info[Context, None]) -> list[Domain]:
