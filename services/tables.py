@@ -4,6 +4,12 @@ from services.accounts.models import Account, ApiKey, Membership
 from services.agenda.models import Domain, Result
 from services.collaboratives.models import Collaborative
 from services.dimensions.models import Dimension, DimensionCategory
+from services.governance.models import (
+    IndicatorVersion,
+    Proposal,
+    ProposalComment,
+    ProposalVote,
+)
 from services.indicators.models import Indicator, IndicatorDimension
 from services.measures.models import (
     MeasureContribution,
@@ -27,6 +33,7 @@ __all__ = [
     "Domain",
     "Indicator",
     "IndicatorDimension",
+    "IndicatorVersion",
     "MeasureContribution",
     "MeasureDimension",
     "MeasureVisibilityChange",
@@ -36,6 +43,9 @@ __all__ = [
     "Partner",
     "PartnerContact",
     "PerformanceMeasure",
+    "Proposal",
+    "ProposalComment",
+    "ProposalVote",
     "Result",
     "SharedMeasure",
     "Target",
