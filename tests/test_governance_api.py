@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from api.settings import Settings
-from schema.relay import to_global_id
+from schema.relay import raw_id, to_global_id
 from services.indicators.models import IndicatorStatus
 from services.partners.models import PartnerKind
 from services.viewer import Role
@@ -392,3 +393,58 @@ async def test_proposal_input_errors_name_their_field_and_write_nothing(client, 
         client, PROPOSALS, {"slug": town["collaborative"].slug}, town["as"]["resident1"]
     )
     assert listed["data"]["collaborative"]["proposals"]["totalCount"] == 0
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider", "funder"])
+async def test_non_members_see_no_proposal_and_take_no_part(client, town, who: str) -> None:
+    # given
+    proposal = await propose(client, town)
+    headers = town["as"][who]
+    # then: not in the connection, not by node id
+    listed = await graphql(client, PROPOSALS, {"slug": town["collaborative"].slug}, headers)
+    assert listed["data"]["collaborative"]["proposals"]["totalCount"] == 0
+    node = await graphql(client, NODE, {"id": proposal["id"]}, headers)
+    assert node["data"]["node"] is None
+    # nor vote, comment, close or propose
+    voted = await vote(client, town, proposal["id"], who, "YES")
+    assert voted["userErrors"][0]["code"] == "NOT_FOUND"
+    said = await graphql(
+        client, COMMENT, {"input": {"proposalId": proposal["id"], "body": "hi"}}, headers
+    )
+    assert said["data"]["commentOnProposal"]["userErrors"][0]["code"] == "NOT_FOUND"
+    closed = await close(client, town, proposal["id"], who)
+    assert closed["userErrors"][0]["code"] == "NOT_FOUND"
+    proposed = await graphql(
+        client, PROPOSE_INDICATOR, {"input": _indicator_input(town, "X")}, headers
+    )
+    assert proposed["data"]["proposeIndicator"]["userErrors"][0]["code"] == "FORBIDDEN"
+
+
+async def test_a_vote_cannot_be_cast_for_someone_else_below_the_api(
+    client, town, session, connection
+) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    from api import embedded
+    from services.accounts.models import Account
+    from services.policy import rls_settings
+    from services.viewer import Grant, Viewer
+    from tests.factories import make_account
+
+    proposal = await propose(client, town)
+    victim = (await session.exec(select(Account).where(Account.subject.like("subject-%")))).first()
+    me = await make_account(session)
+    viewer = Viewer(account_id=me.id, grants=(Grant(town["collaborative"].id, Role.RESIDENT),))
+    proposal_id = raw_id(proposal["id"], "Proposal")
+    await connection.exec_driver_sql(f"SET ROLE {embedded.API_ROLE}")
+    for key, value in rls_settings(viewer).items():
+        await connection.exec_driver_sql(f"SELECT set_config('tablero.{key}', '{value}', true)")
+    with pytest.raises(DBAPIError, match="row-level security"):
+        async with connection.begin_nested():
+            await connection.exec_driver_sql(
+                "INSERT INTO proposal_vote (collaborative_id, id, proposal_id, account_id, "
+                "voter_name, choice, voter_group) VALUES "
+                f"('{town['collaborative'].id}', gen_random_uuid(), '{proposal_id}', "
+                f"'{victim.id}', 'x', 'yes', 'resident')"
+            )
+    await connection.exec_driver_sql("RESET ROLE")
