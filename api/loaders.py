@@ -18,6 +18,7 @@ from strawberry.dataloader import DataLoader
 from services.agenda import service as agenda
 from services.collaboratives import service as collaboratives
 from services.dimensions import service as dimensions
+from services.governance import service as governance
 from services.indicators import service as indicators
 from services.measures import service as measures
 from services.measures import shared as shared_measures
@@ -68,6 +69,9 @@ class Loaders:
     revisions: DataLoader[Any, list[Any]]  # key: Observation row
     latest_totals: DataLoader[tuple[UUID, int], list[Any]]  # key: (subject id, count)
     cells: DataLoader[CellKey, list[Any]]  # one cell's observations of a subject, for charts
+    proposal_votes: DataLoader[UUID, list[Any]]
+    proposal_comments: DataLoader[UUID, list[Any]]
+    indicator_versions: DataLoader[UUID, list[Any]]
 
     @classmethod
     def build(cls, session: AsyncSession, viewer: Viewer) -> Loaders:
@@ -144,4 +148,13 @@ class Loaders:
             ),
             latest_totals=_by_key(latest, list),
             cells=_by_key(cells, list),
+            proposal_votes=_by_key(
+                lambda ids: governance.votes_of(session=s, viewer=v, proposal_ids=ids), list
+            ),
+            proposal_comments=_by_key(
+                lambda ids: governance.comments_of(session=s, viewer=v, proposal_ids=ids), list
+            ),
+            indicator_versions=_by_key(
+                lambda ids: governance.versions_of(session=s, indicator_ids=ids), list
+            ),
         )

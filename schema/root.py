@@ -15,6 +15,7 @@ from schema.analytics.queries import resolve_aggregate, resolve_disparities
 from schema.analytics.types import Aggregate, Disparities
 from schema.collaboratives.types import Collaborative
 from schema.dimensions import mutations as dimension_mutations
+from schema.governance import mutations as governance_mutations
 from schema.indicators import mutations as indicator_mutations
 from schema.measures import mutations as measure_mutations
 from schema.nul_guard import RefuseNulCharacters
@@ -109,6 +110,37 @@ class Mutation:
         description="Make drafts visible as their measure allows.",
     )
     set_target = strawberry.mutation(resolver=observation_mutations.set_target)
+    propose_indicator = strawberry.mutation(
+        resolver=governance_mutations.propose_indicator,
+        description="Any member proposes a new indicator, with a rationale.",
+    )
+    propose_shared_measure = strawberry.mutation(
+        resolver=governance_mutations.propose_shared_measure,
+        description="Any member proposes a new shared measure, with a rationale.",
+    )
+    propose_indicator_change = strawberry.mutation(
+        resolver=governance_mutations.propose_indicator_change,
+        description="Any member proposes a change to an indicator; a ratified change of its "
+        "definition makes a new version.",
+    )
+    propose_shared_measure_change = strawberry.mutation(
+        resolver=governance_mutations.propose_shared_measure_change,
+        description="Any member proposes a change to a shared measure.",
+    )
+    comment_on_proposal = strawberry.mutation(resolver=governance_mutations.comment_on_proposal)
+    cast_vote = strawberry.mutation(
+        resolver=governance_mutations.cast_vote,
+        description="Vote yes, no or abstain; one vote per member, changeable until closing.",
+    )
+    close_proposal = strawberry.mutation(
+        resolver=governance_mutations.close_proposal,
+        description="Count the votes by quorum and dual majority and apply a ratified "
+        "proposal (backbone staff, as facilitators).",
+    )
+    withdraw_proposal = strawberry.mutation(
+        resolver=governance_mutations.withdraw_proposal,
+        description="The proposer takes an open proposal back.",
+    )
 
 
 def _is_unexpected(error: GraphQLError) -> bool:

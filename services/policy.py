@@ -13,11 +13,12 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, and_, false, or_
 
 from services.audit.models import AuditEvent
+from services.governance.models import Proposal, VoterGroup
 from services.indicators.models import Indicator, IndicatorStatus
 from services.measures.models import PerformanceMeasure
 from services.observations.models import Observation, ObservationStatus
 from services.partners.models import Partner, ProfileVisibility
-from services.viewer import Viewer
+from services.viewer import Role, Viewer
 from services.visibility import Visibility
 
 
@@ -171,3 +172,38 @@ def audit_visible(viewer: Viewer) -> ColumnElement[bool]:
             ),
         ),
     )
+
+
+# -- governance: proposals, comments, votes ------------------------------------------------
+
+
+def proposal_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """Proposals, their comments, votes and tallies are for members (funders are not)."""
+    return _in(Proposal.collaborative_id, viewer.member_of)
+
+
+def can_take_part(viewer: Viewer, collaborative_id: UUID) -> bool:
+    """Members propose, comment and vote; funders, admins and partner systems do not."""
+    return collaborative_id in viewer.member_of and viewer.account_id is not None
+
+
+def can_close_proposal(viewer: Viewer, proposal: Proposal) -> bool:
+    """The backbone facilitates: it closes a vote and applies its outcome."""
+    return proposal.collaborative_id in viewer.backbone_of
+
+
+ORGANIZATION_ROLES = frozenset({Role.PARTNER_STAFF, Role.PARTNER_STEWARD, Role.BACKBONE})
+
+
+def voter_groups(viewer: Viewer, collaborative_id: UUID) -> frozenset[VoterGroup]:
+    """The groups the viewer may vote in: residents, and people acting for an organization.
+
+    Twin of the membership check on proposal_vote's policies (migration 0005).
+    """
+    roles = viewer.roles_in(collaborative_id)
+    groups = set()
+    if Role.RESIDENT in roles:
+        groups.add(VoterGroup.RESIDENT)
+    if roles & ORGANIZATION_ROLES:
+        groups.add(VoterGroup.ORGANIZATION)
+    return frozenset(groups)

@@ -5,6 +5,12 @@ from services.agenda.models import Domain, Result
 from services.audit.models import AuditEvent
 from services.collaboratives.models import Collaborative
 from services.dimensions.models import Dimension, DimensionCategory
+from services.governance.models import (
+    IndicatorVersion,
+    Proposal,
+    ProposalComment,
+    ProposalVote,
+)
 from services.indicators.models import Indicator, IndicatorDimension
 from services.measures.models import (
     MeasureContribution,
@@ -29,6 +35,7 @@ __all__ = [
     "Domain",
     "Indicator",
     "IndicatorDimension",
+    "IndicatorVersion",
     "MeasureContribution",
     "MeasureDimension",
     "MeasureVisibilityChange",
@@ -38,6 +45,9 @@ __all__ = [
     "Partner",
     "PartnerContact",
     "PerformanceMeasure",
+    "Proposal",
+    "ProposalComment",
+    "ProposalVote",
     "Result",
     "SharedMeasure",
     "Target",

@@ -306,3 +306,20 @@ async def test_a_funders_aggregate_on_the_demo_shows_real_and_suppressed_cells(
     assert hidden
     assert all(c["reason"] for c in hidden)
     assert {c["reason"] for c in hidden} == {"SUPPRESSED_AT_SOURCE", "COMPLEMENTARY"}
+
+
+async def test_the_demo_has_an_open_a_ratified_and_a_rejected_proposal(session) -> None:
+    from services.governance.models import Proposal, ProposalStatus, ProposalVote
+    from services.governance.tally import Tally
+
+    # when
+    await seed_demo(session)
+    # then
+    proposals = (await session.exec(select(Proposal))).all()
+    assert sorted(p.status for p in proposals) == sorted(
+        [ProposalStatus.OPEN, ProposalStatus.RATIFIED, ProposalStatus.REJECTED]
+    )
+    for p in proposals:
+        if p.outcome is not None:
+            assert Tally.from_record(p.outcome).ratified == (p.status == ProposalStatus.RATIFIED)
+    assert len((await session.exec(select(ProposalVote))).all()) == 10

@@ -68,9 +68,16 @@ class Chart:
     latest_vs_forecast: VerdictEnum | None = strawberry.field(  # type: ignore[valid-type]
         description="Whether the latest value beats the forecast, honouring the direction."
     )
+    breaks: list[date] = strawberry.field(
+        default_factory=list,
+        description="Period starts where an indicator's definition changed (a new version): "
+        "values before and after are not comparable.",
+    )
 
     @classmethod
-    def of(cls, curve: Curve, breakdown: list[BreakdownCell]) -> Chart:
+    def of(
+        cls, curve: Curve, breakdown: list[BreakdownCell], breaks: list[date] | None = None
+    ) -> Chart:
         g = curve.subject.granularity
         return cls(
             breakdown=breakdown,
@@ -87,4 +94,5 @@ class Chart:
             ),
             forecast=BaselineForecast.of(g, curve.forecast) if curve.forecast else None,
             latest_vs_forecast=curve.verdict,
+            breaks=breaks or [],
         )

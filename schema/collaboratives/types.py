@@ -18,6 +18,7 @@ from schema.enums import (
     SharedMeasureStatusEnum,
     VisibilityEnum,
 )
+from schema.governance.types import Proposal, ProposalStatusEnum, RatificationRule
 from schema.indicators.types import Indicator
 from schema.measures.types import Measure, SharedMeasure
 from schema.partners.types import Partner, PartnerKindEnum
@@ -35,6 +36,8 @@ from services.audit import service as audit
 from services.collaboratives import service as collaboratives
 from services.collaboratives.models import Collaborative as CollaborativeModel
 from services.dimensions import service as dimensions
+from services.governance import service as governance
+from services.governance.tally import Rule
 from services.indicators import service as indicators
 from services.measures import service as measures
 from services.measures import shared as shared_measures
@@ -58,6 +61,7 @@ class Collaborative(Node):
     languages: list[str]
     default_language: str
     suppression: Suppression
+    ratification_rule: RatificationRule
     raw_id: strawberry.Private[UUID]
 
     @classmethod
@@ -74,6 +78,9 @@ class Collaborative(Node):
                 min_partners=model.min_partners,
                 min_cell=model.min_cell,
                 max_dominance_share=model.max_dominance_share,
+            ),
+            ratification_rule=RatificationRule.of(
+                Rule(model.quorum, model.resident_majority, model.organization_majority)
             ),
         )
 
@@ -189,6 +196,19 @@ class Collaborative(Node):
             text=text,
         )
         return await connection_of(info, listing, Measure.from_model, first, after)
+
+    @strawberry.field(description="Proposals and their votes, oldest first (members only).")
+    async def proposals(
+        self,
+        info: Info[Context, None],
+        first: int = 20,
+        after: str | None = None,
+        statuses: list[ProposalStatusEnum] | None = None,  # type: ignore[valid-type]
+    ) -> Connection[Proposal]:
+        listing = governance.proposals_in(
+            viewer=info.context.viewer, collaborative_id=self.raw_id, statuses=statuses or ()
+        )
+        return await connection_of(info, listing, Proposal.from_model, first, after)
 
 
 @fetches_nodes("Collaborative")

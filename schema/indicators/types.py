@@ -75,6 +75,18 @@ class Indicator(Series):
 
         return Result.from_model(await info.context.loaders.result.load(self.model.result_id))
 
+    @strawberry.field(
+        description="Its definitions, oldest first, once ratified; each new version marks a "
+        "break in the series."
+    )
+    async def versions(
+        self, info: Info[Context, None]
+    ) -> list[Annotated[IndicatorVersion, strawberry.lazy("schema.governance.types")]]:  # noqa: F821
+        from schema.governance.types import IndicatorVersion
+
+        rows = await info.context.loaders.indicator_versions.load(self.model.id)
+        return [IndicatorVersion.from_model(v) for v in rows]
+
     @strawberry.field(description="The dimensions this indicator is disaggregated by.")
     async def dimensions(self, info: Info[Context, None]) -> list[Dimension]:
         ids = await info.context.loaders.indicator_dimension_ids.load(self.model.id)

@@ -21,6 +21,7 @@ from schema.observations.types import (
 from schema.relay import Node
 from services.analytics import series
 from services.errors import DomainError, ErrorCode
+from services.indicators.models import Indicator as IndicatorModel
 from services.measures.models import PerformanceMeasure
 from services.observations import service as observations
 from services.observations.validation import breakdown_key
@@ -135,7 +136,11 @@ class Series(Node):
         rows = await loaders.cells.load((self.model.id, breakdown_key(cell), from_, to))
         targets = await loaders.targets.load(self.model.id)
         curve = series.build_curve(self.model, cell, rows, targets)
-        return Chart.of(curve, await labelled(info, self.model.collaborative_id, cell))
+        breaks = []
+        if isinstance(self.model, IndicatorModel):
+            versions = await loaders.indicator_versions.load(self.model.id)
+            breaks = [v.effective_from for v in versions if v.effective_from is not None]
+        return Chart.of(curve, await labelled(info, self.model.collaborative_id, cell), breaks)
 
     @strawberry.field(description="The latest totals, newest first.")
     async def latest_observations(

@@ -26,6 +26,15 @@ class CollaborativeBase(SQLModel):
     min_partners: int = Field(default=3, ge=1)
     min_cell: int = Field(default=11, ge=1)
     max_dominance_share: float = Field(default=0.8, gt=0, le=1)
+    # Ratification of proposals (see services/governance/tally.py): votes needed, and the
+    # share of yes among yes and no that each group's votes must exceed.
+    quorum: int = Field(default=3, ge=1, sa_column_kwargs={"server_default": "3"})
+    resident_majority: float = Field(
+        default=0.5, ge=0, lt=1, sa_column_kwargs={"server_default": "0.5"}
+    )
+    organization_majority: float = Field(
+        default=0.5, ge=0, lt=1, sa_column_kwargs={"server_default": "0.5"}
+    )
 
 
 class Collaborative(CollaborativeBase, table=True):

@@ -23,6 +23,9 @@ class IndicatorKind(StrEnum):
 class IndicatorStatus(StrEnum):
     PROPOSED = "proposed"
     RATIFIED = "ratified"
+    # Ratified, but no data exists yet: on the data development agenda until its first
+    # published observation (a trigger of migration 0005 then makes it `ratified`).
+    DATA_DEVELOPMENT = "data_development"
     RETIRED = "retired"
 
 

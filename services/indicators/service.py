@@ -26,7 +26,7 @@ from services.measures.units import Direction, Unit
 from services.pagination import Listing
 from services.partners.models import ProfileVisibility
 from services.periods import Granularity, expected_start, starts_a_period
-from services.validation import validated
+from services.validation import camel, validated
 from services.viewer import Viewer
 
 
@@ -130,6 +130,19 @@ async def create_indicator(
         raise DomainError.single(
             ("resultId",), ErrorCode.FORBIDDEN, "only the backbone stewards indicators"
         )
+    return await insert_indicator(
+        session=session, result=result, data=data, dimension_ids=dimension_ids
+    )
+
+
+async def insert_indicator(
+    *,
+    session: AsyncSession,
+    result: Result,
+    data: Mapping[str, Any],
+    dimension_ids: Sequence[UUID | None],
+) -> Indicator:
+    """Validate and write an indicator of `result`; the caller has checked who may."""
     indicator = Indicator(
         collaborative_id=result.collaborative_id,
         result_id=result.id,
@@ -147,6 +160,36 @@ async def create_indicator(
     return indicator
 
 
+# What an indicator counts: changing one of these once ratified makes a new version
+# (see services/governance), whose values are not comparable with the earlier ones.
+DEFINITIONAL = ("definition", "unit", "granularity", "data_source")
+# Statuses only a ratifying vote gives (see services/governance).
+VOTED_STATUSES = (IndicatorStatus.RATIFIED, IndicatorStatus.DATA_DEVELOPMENT)
+
+
+def validated_changes(indicator: Indicator, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The changes `data` asks of `indicator`, checked as a whole; nothing is touched."""
+    changes = validated(IndicatorUpdate, data).model_dump(exclude_unset=True)
+    _check_baseline(merged(indicator, changes, IndicatorBase, required=REQUIRED))
+    return changes
+
+
+def _check_stewardship(indicator: Indicator, changes: Mapping[str, Any]) -> None:
+    """The backbone keeps indicators, but ratifying and redefining them is the community's."""
+    if changes.get("status") in VOTED_STATUSES and changes["status"] != indicator.status:
+        raise DomainError.single(
+            ("status",), ErrorCode.FORBIDDEN, "ratification is by vote: propose it instead"
+        )
+    if indicator.status in VOTED_STATUSES:
+        for name in DEFINITIONAL:
+            if name in changes and changes[name] != getattr(indicator, name):
+                raise DomainError.single(
+                    (camel(name),),
+                    ErrorCode.FORBIDDEN,
+                    "a ratified indicator's definition changes by proposal (a new version)",
+                )
+
+
 async def update_indicator(
     *,
     session: AsyncSession,
@@ -158,8 +201,8 @@ async def update_indicator(
     indicator = await fetch_one(session, Indicator, indicator_id, policy.indicator_visible(viewer))
     if indicator is None or not policy.can_steward_agenda(viewer, indicator.collaborative_id):
         raise not_found(("id",), "indicator")
-    changes = validated(IndicatorUpdate, data).model_dump(exclude_unset=True)
-    _check_baseline(merged(indicator, changes, IndicatorBase, required=REQUIRED))
+    changes = validated_changes(indicator, data)
+    _check_stewardship(indicator, changes)
     dims = None
     if dimension_ids is not None:
         dims = await dimensions.resolve_dimension_ids(
@@ -168,7 +211,7 @@ async def update_indicator(
             ids=dimension_ids,
             field="dimensionIds",
         )
-    await update(session, indicator, changes, duplicates=_DUPLICATE)
+    await apply_changes(session=session, indicator=indicator, changes=changes)
     if dims is not None:
         await session.exec(  # type: ignore[call-overload]
             delete(IndicatorDimension).where(
@@ -179,6 +222,13 @@ async def update_indicator(
         await save(session, *_links(indicator, dims))
     await session.refresh(indicator)
     return indicator
+
+
+async def apply_changes(
+    *, session: AsyncSession, indicator: Indicator, changes: Mapping[str, Any]
+) -> None:
+    """Write already validated changes (see `validated_changes`)."""
+    await update(session, indicator, changes, duplicates=_DUPLICATE)
 
 
 def _links(indicator: Indicator, dimension_ids: Sequence[UUID]) -> list[IndicatorDimension]:

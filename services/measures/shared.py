@@ -78,11 +78,34 @@ async def create_shared_measure(
     if collaborative_id is None:
         raise not_found(("collaborativeId",), "collaborative")
     _require_backbone(viewer, collaborative_id)
+    return await insert_shared_measure(
+        session=session, collaborative_id=collaborative_id, data=data
+    )
+
+
+async def insert_shared_measure(
+    *, session: AsyncSession, collaborative_id: UUID, data: Mapping[str, Any]
+) -> SharedMeasure:
+    """Validate and write a shared measure; the caller has checked who may."""
     shared = SharedMeasure(
         collaborative_id=collaborative_id, **validated(SharedMeasureBase, data).model_dump()
     )
     await save(session, shared, duplicates=_DUPLICATE)
     return shared
+
+
+def validated_changes(shared: SharedMeasure, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The changes `data` asks of `shared`, checked as a whole; nothing is touched."""
+    changes = validated(SharedMeasureUpdate, data).model_dump(exclude_unset=True)
+    merged(shared, changes, SharedMeasureBase, required=REQUIRED)
+    return changes
+
+
+async def apply_changes(
+    *, session: AsyncSession, shared: SharedMeasure, changes: Mapping[str, Any]
+) -> None:
+    """Write already validated changes (see `validated_changes`)."""
+    await update(session, shared, changes, duplicates=_DUPLICATE)
 
 
 async def update_shared_measure(
@@ -96,7 +119,11 @@ async def update_shared_measure(
     if shared is None:
         raise not_found(("id",), "shared measure")
     _require_backbone(viewer, shared.collaborative_id)
-    changes = validated(SharedMeasureUpdate, data).model_dump(exclude_unset=True)
-    merged(shared, changes, SharedMeasureBase, required=REQUIRED)
-    await update(session, shared, changes, duplicates=_DUPLICATE)
+    changes = validated_changes(shared, data)
+    ratifying = changes.get("status") == SharedMeasureStatus.RATIFIED
+    if ratifying and shared.status != SharedMeasureStatus.RATIFIED:
+        raise DomainError.single(
+            ("status",), ErrorCode.FORBIDDEN, "ratification is by vote: propose it instead"
+        )
+    await apply_changes(session=session, shared=shared, changes=changes)
     return shared

@@ -1,0 +1,1 @@
+"""Proposals, comments, votes and their tally, as GraphQL types and mutations."""

@@ -1,0 +1,326 @@
+"""Proposing indicators, shared measures and changes to them, and reading proposals.
+
+Any member proposes. A new indicator or shared measure is written at once with status
+`proposed` (members see it, the public does not), so that members discuss the real thing;
+a change proposal keeps its changes, validated as the update they would be, until a
+ratifying vote applies them (services/governance/voting.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services import policy
+from services.accounts.models import Account
+from services.agenda.models import Result
+from services.crud import fetch_one, get_visible, save
+from services.errors import DomainError, ErrorCode, Problem, not_found
+from services.governance.models import (
+    IndicatorVersion,
+    Proposal,
+    ProposalComment,
+    ProposalKind,
+    ProposalStatus,
+    ProposalVote,
+)
+from services.indicators import service as indicators
+from services.indicators.models import Indicator, IndicatorStatus
+from services.measures import shared as shared_measures
+from services.measures.models import SharedMeasure
+from services.pagination import Listing
+from services.periods import Granularity, expected_start, starts_a_period
+from services.viewer import Viewer
+
+RATIONALE_MAX = 4000
+
+
+def proposals_in(
+    *, viewer: Viewer, collaborative_id: UUID, statuses: Sequence[ProposalStatus] = ()
+) -> Listing:
+    """The collaborative's proposals, oldest first, for members only."""
+    statement = select(Proposal).where(
+        Proposal.collaborative_id == collaborative_id, policy.proposal_visible(viewer)
+    )
+    if statuses:
+        statement = statement.where(col(Proposal.status).in_(statuses))
+    return Listing(statement, (Proposal.created_at, Proposal.id))  # type: ignore[arg-type]
+
+
+async def get_many(
+    *, session: AsyncSession, viewer: Viewer, ids: Sequence[UUID]
+) -> dict[UUID, Proposal]:
+    return await get_visible(session, Proposal, ids, policy.proposal_visible(viewer))
+
+
+async def votes_of(
+    *, session: AsyncSession, viewer: Viewer, proposal_ids: Sequence[UUID]
+) -> dict[UUID, list[ProposalVote]]:
+    """Every vote on each proposal, first cast first (members only, like the proposal)."""
+    statement = (
+        select(ProposalVote)
+        .where(
+            col(ProposalVote.proposal_id).in_(proposal_ids),
+            col(ProposalVote.collaborative_id).in_(viewer.member_of),
+        )
+        .order_by(col(ProposalVote.created_at), col(ProposalVote.id))
+    )
+    grouped: dict[UUID, list[ProposalVote]] = {i: [] for i in proposal_ids}
+    for vote in (await session.exec(statement)).all():
+        grouped[vote.proposal_id].append(vote)
+    return grouped
+
+
+async def comments_of(
+    *, session: AsyncSession, viewer: Viewer, proposal_ids: Sequence[UUID]
+) -> dict[UUID, list[ProposalComment]]:
+    """The discussion of each proposal, oldest first (members only, like the proposal)."""
+    statement = (
+        select(ProposalComment)
+        .where(
+            col(ProposalComment.proposal_id).in_(proposal_ids),
+            col(ProposalComment.collaborative_id).in_(viewer.member_of),
+        )
+        .order_by(col(ProposalComment.created_at), col(ProposalComment.id))
+    )
+    grouped: dict[UUID, list[ProposalComment]] = {i: [] for i in proposal_ids}
+    for comment in (await session.exec(statement)).all():
+        grouped[comment.proposal_id].append(comment)
+    return grouped
+
+
+async def display_name(session: AsyncSession, viewer: Viewer) -> str:
+    """The viewer's name, kept on what they write: other members cannot read accounts."""
+    account = await fetch_one(session, Account, viewer.account_id)
+    return account.display_name if account else ""
+
+
+async def versions_of(
+    *, session: AsyncSession, indicator_ids: Sequence[UUID]
+) -> dict[UUID, list[IndicatorVersion]]:
+    """Each indicator's definitions, oldest first (RLS shows those of visible indicators)."""
+    statement = (
+        select(IndicatorVersion)
+        .where(col(IndicatorVersion.indicator_id).in_(indicator_ids))
+        .order_by(col(IndicatorVersion.version))
+    )
+    grouped: dict[UUID, list[IndicatorVersion]] = {i: [] for i in indicator_ids}
+    for version in (await session.exec(statement)).all():
+        grouped[version.indicator_id].append(version)
+    return grouped
+
+
+def _require_member(viewer: Viewer, collaborative_id: UUID, field: tuple[str, ...]) -> None:
+    if not policy.can_take_part(viewer, collaborative_id):
+        raise DomainError.single(
+            field,
+            ErrorCode.FORBIDDEN,
+            "only members of the collaborative propose and vote (not funders or admins)",
+        )
+
+
+def _check_rationale(rationale: str) -> str:
+    text = rationale.strip()
+    if not text:
+        raise DomainError.single(("rationale",), ErrorCode.REQUIRED, "say why")
+    if len(text) > RATIONALE_MAX:
+        raise DomainError.single(
+            ("rationale",), ErrorCode.TOO_LONG, f"at most {RATIONALE_MAX} characters"
+        )
+    return text
+
+
+def _check_closes_at(closes_at: datetime | None) -> None:
+    if closes_at is not None and closes_at <= datetime.now(UTC):
+        raise DomainError.single(("closesAt",), ErrorCode.INVALID, "must be in the future")
+
+
+async def _open(
+    session: AsyncSession,
+    viewer: Viewer,
+    *,
+    collaborative_id: UUID,
+    kind: ProposalKind,
+    subject: Indicator | SharedMeasure,
+    rationale: str,
+    closes_at: datetime | None,
+    changes: Mapping[str, Any] | None = None,
+    effective_from: date | None = None,
+) -> Proposal:
+    assert viewer.account_id is not None  # policy.can_take_part
+    is_indicator = isinstance(subject, Indicator)
+    proposal = Proposal(
+        collaborative_id=collaborative_id,
+        kind=kind,
+        indicator_id=subject.id if is_indicator else None,
+        shared_measure_id=None if is_indicator else subject.id,
+        rationale=rationale,
+        changes=dict(changes or {}),
+        effective_from=effective_from,
+        proposed_by=viewer.account_id,
+        proposer_name=await display_name(session, viewer),
+        closes_at=closes_at,
+    )
+    await save(session, proposal)
+    return proposal
+
+
+async def propose_indicator(
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    result_id: UUID | None,
+    data: Mapping[str, Any],
+    dimension_ids: Sequence[UUID | None],
+    rationale: str,
+    closes_at: datetime | None = None,
+) -> Proposal:
+    """A new indicator, written as `proposed`, and the proposal to ratify it."""
+    result = await fetch_one(session, Result, result_id)
+    if result is None:
+        raise not_found(("indicator", "resultId"), "result")
+    _require_member(viewer, result.collaborative_id, ("indicator", "resultId"))
+    text = _check_rationale(rationale)
+    _check_closes_at(closes_at)
+    data = {**data, "status": IndicatorStatus.PROPOSED}
+    with _under("indicator"):
+        indicator = await indicators.insert_indicator(
+            session=session, result=result, data=data, dimension_ids=dimension_ids
+        )
+    return await _open(
+        session,
+        viewer,
+        collaborative_id=result.collaborative_id,
+        kind=ProposalKind.NEW_INDICATOR,
+        subject=indicator,
+        rationale=text,
+        closes_at=closes_at,
+    )
+
+
+async def propose_shared_measure(
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    collaborative_id: UUID | None,
+    data: Mapping[str, Any],
+    rationale: str,
+    closes_at: datetime | None = None,
+) -> Proposal:
+    """A new shared measure, written as `proposed`, and the proposal to ratify it."""
+    if collaborative_id is None:
+        raise not_found(("sharedMeasure", "collaborativeId"), "collaborative")
+    _require_member(viewer, collaborative_id, ("sharedMeasure", "collaborativeId"))
+    text = _check_rationale(rationale)
+    _check_closes_at(closes_at)
+    with _under("sharedMeasure"):
+        shared = await shared_measures.insert_shared_measure(
+            session=session, collaborative_id=collaborative_id, data={**data, "status": "proposed"}
+        )
+    return await _open(
+        session,
+        viewer,
+        collaborative_id=collaborative_id,
+        kind=ProposalKind.NEW_SHARED_MEASURE,
+        subject=shared,
+        rationale=text,
+        closes_at=closes_at,
+    )
+
+
+def _check_effective_from(granularity: Granularity, effective_from: date | None) -> None:
+    if effective_from is not None and not starts_a_period(granularity, effective_from):
+        raise DomainError.single(
+            ("effectiveFrom",), ErrorCode.INVALID, f"must be {expected_start(granularity)}"
+        )
+
+
+def _nothing_to_change(changes: Mapping[str, Any]) -> None:
+    if not changes:
+        raise DomainError.single(("changes",), ErrorCode.REQUIRED, "propose at least one change")
+    if changes.get("status") == "proposed":
+        raise DomainError.single(
+            ("changes", "status"), ErrorCode.INVALID, "a vote cannot make something proposed"
+        )
+
+
+async def propose_indicator_change(
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    indicator_id: UUID | None,
+    data: Mapping[str, Any],
+    rationale: str,
+    effective_from: date | None = None,
+    closes_at: datetime | None = None,
+) -> Proposal:
+    """A change to an indicator (its definition, status, …), applied if ratified."""
+    indicator = await fetch_one(session, Indicator, indicator_id, policy.indicator_visible(viewer))
+    if indicator is None or not policy.can_take_part(viewer, indicator.collaborative_id):
+        raise not_found(("indicatorId",), "indicator")
+    text = _check_rationale(rationale)
+    _check_closes_at(closes_at)
+    with _under("changes"):
+        changes = indicators.validated_changes(indicator, data)
+    _nothing_to_change(changes)
+    _check_effective_from(changes.get("granularity", indicator.granularity), effective_from)
+    return await _open(
+        session,
+        viewer,
+        collaborative_id=indicator.collaborative_id,
+        kind=ProposalKind.CHANGE_INDICATOR,
+        subject=indicator,
+        rationale=text,
+        closes_at=closes_at,
+        changes=_as_json(changes),
+        effective_from=effective_from,
+    )
+
+
+async def propose_shared_measure_change(
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    shared_measure_id: UUID | None,
+    data: Mapping[str, Any],
+    rationale: str,
+    closes_at: datetime | None = None,
+) -> Proposal:
+    """A change to a shared measure, applied if ratified."""
+    shared = await fetch_one(session, SharedMeasure, shared_measure_id)
+    if shared is None or not policy.can_take_part(viewer, shared.collaborative_id):
+        raise not_found(("sharedMeasureId",), "shared measure")
+    text = _check_rationale(rationale)
+    _check_closes_at(closes_at)
+    with _under("changes"):
+        changes = shared_measures.validated_changes(shared, data)
+    _nothing_to_change(changes)
+    return await _open(
+        session,
+        viewer,
+        collaborative_id=shared.collaborative_id,
+        kind=ProposalKind.CHANGE_SHARED_MEASURE,
+        subject=shared,
+        rationale=text,
+        closes_at=closes_at,
+        changes=_as_json(changes),
+    )
+
+
+@contextmanager
+def _under(prefix: str) -> Iterator[None]:
+    """Errors in the nested definition or changes name their field under `prefix`."""
+    try:
+        yield
+    except DomainError as e:
+        raise DomainError(Problem((prefix, *p.field), p.code, p.message) for p in e.problems) from e
+
+
+def _as_json(changes: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in changes.items()}
