@@ -1,6 +1,7 @@
 """Registers every table on SQLModel.metadata, for Alembic and for tests."""
 
 from services.accounts.models import Account, ApiKey, Membership
+from services.actions.models import ActionItem, ActionItemStatusChange
 from services.agenda.models import Domain, Result
 from services.collaboratives.models import Collaborative
 from services.dimensions.models import Dimension, DimensionCategory
@@ -20,6 +21,8 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "Account",
+    "ActionItem",
+    "ActionItemStatusChange",
     "ApiKey",
     "Collaborative",
     "Dimension",
