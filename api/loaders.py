@@ -15,6 +15,7 @@ from uuid import UUID
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from services.actions import service as actions
 from services.agenda import service as agenda
 from services.collaboratives import service as collaboratives
 from services.dimensions import service as dimensions
@@ -68,6 +69,7 @@ class Loaders:
     revisions: DataLoader[Any, list[Any]]  # key: Observation row
     latest_totals: DataLoader[tuple[UUID, int], list[Any]]  # key: (subject id, count)
     cells: DataLoader[CellKey, list[Any]]  # one cell's observations of a subject, for charts
+    action_item_history: DataLoader[UUID, list[Any]]  # key: action item id
 
     @classmethod
     def build(cls, session: AsyncSession, viewer: Viewer) -> Loaders:
@@ -144,4 +146,7 @@ class Loaders:
             ),
             latest_totals=_by_key(latest, list),
             cells=_by_key(cells, list),
+            action_item_history=_by_key(
+                lambda ids: actions.history_of(session=s, viewer=v, item_ids=ids), list
+            ),
         )

@@ -71,10 +71,12 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'no action item with this id' USING ERRCODE = 'foreign_key_violation';
   END IF;
-  NEW.changed_at := now();
+  -- The clock, not the transaction's start: changes within one transaction keep their order.
+  NEW.changed_at := clock_timestamp();
   UPDATE action_item SET status = NEW.to_status,
-      completed_on = CASE WHEN NEW.to_status = 'done' THEN current_date END,
-      updated_at = now()
+      completed_on = CASE WHEN NEW.to_status = 'done'
+                          THEN (NEW.changed_at AT TIME ZONE 'UTC')::date END,
+      updated_at = NEW.changed_at
     WHERE collaborative_id = NEW.collaborative_id AND id = NEW.action_item_id;
   RETURN NEW;
 END $$""",
