@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID, uuid4
 
-from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index
+from sqlalchemy import CheckConstraint, DateTime, ForeignKeyConstraint, Index, func
 from sqlmodel import Field, SQLModel
 
 from services.metadata import created_at_field, enum_type, updated_at_field
@@ -94,4 +94,9 @@ class ActionItemStatusChange(SQLModel, table=True):
     to_status: ActionStatus = Field(sa_type=enum_type(ActionStatus, "to_status"))
     note: str = Field(default="", max_length=2000)
     changed_by: UUID | None = None
-    changed_at: datetime | None = created_at_field()
+    # The clock, not the transaction's start: changes within one transaction keep their order.
+    changed_at: datetime | None = Field(
+        default=None,
+        sa_type=DateTime(timezone=True),
+        sa_column_kwargs={"server_default": func.clock_timestamp(), "nullable": False},
+    )
