@@ -305,3 +305,29 @@ async def test_the_database_moves_the_item_only_with_a_status_change_its_owner_m
     async with as_api(connection, table, "backbone"):
         await connection.execute(HISTORY_ROW, {**row, "a": table["people"]["backbone"].id})
         assert (await connection.execute(status, {"i": item.id})).one() == ("done", TODAY)
+
+
+async def test_the_backbone_edits_an_item_linked_to_a_measure_it_cannot_see(
+    client, connection, session, table, settings: Settings
+) -> None:
+    private = await make_measure(session, table["clinic"], name="Clinic private")
+    item = await make_action_item(session, table["clinic"], due=TODAY, measure_id=private.id)
+    other = await make_action_item(session, table["casa"], due=TODAY)
+    backbone = _as(settings, table, "backbone")
+    renamed = await graphql(client, UPDATE, {"input": {
+        "id": to_global_id("ActionItem", item.id), "title": "Renamed"}}, backbone)  # fmt: skip
+    relinked = await graphql(client, UPDATE, {"input": {
+        "id": to_global_id("ActionItem", other.id),
+        "measureId": to_global_id("Measure", private.id)}}, backbone)  # fmt: skip
+    assert renamed["data"]["updateActionItem"]["actionItem"]["title"] == "Renamed"
+    assert renamed["data"]["updateActionItem"]["actionItem"]["measure"] is None  # hidden, kept
+    assert relinked["data"]["updateActionItem"]["userErrors"] == [
+        {"field": ["measureId"], "code": "NOT_FOUND"}
+    ]
+    async with as_api(connection, table, "backbone"):
+        with pytest.raises(DBAPIError, match="no measure or indicator"):
+            async with connection.begin_nested():
+                await connection.execute(
+                    text("UPDATE action_item SET measure_id = :m WHERE id = :i"),
+                    {"m": private.id, "i": other.id},
+                )
