@@ -15,6 +15,7 @@ from uuid import UUID
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from services.actions import service as actions
 from services.agenda import service as agenda
 from services.collaboratives import service as collaboratives
 from services.dimensions import service as dimensions
@@ -72,6 +73,7 @@ class Loaders:
     proposal_votes: DataLoader[UUID, list[Any]]
     proposal_comments: DataLoader[UUID, list[Any]]
     indicator_versions: DataLoader[UUID, list[Any]]
+    action_item_history: DataLoader[UUID, list[Any]]  # key: action item id
 
     @classmethod
     def build(cls, session: AsyncSession, viewer: Viewer) -> Loaders:
@@ -156,5 +158,8 @@ class Loaders:
             ),
             indicator_versions=_by_key(
                 lambda ids: governance.versions_of(session=s, indicator_ids=ids), list
+            ),
+            action_item_history=_by_key(
+                lambda ids: actions.history_of(session=s, viewer=v, item_ids=ids), list
             ),
         )

@@ -10,6 +10,9 @@ from strawberry.extensions import MaskErrors, ParserCache, QueryDepthLimiter, Va
 from strawberry.types import ExecutionContext, Info
 
 from api.context import Context
+from schema.actions import mutations as action_mutations
+from schema.actions.queries import resolve_accountability
+from schema.actions.types import Accountability, ActionItem
 from schema.agenda import mutations as agenda_mutations
 from schema.analytics.queries import resolve_aggregate, resolve_disparities
 from schema.analytics.types import Aggregate, Disparities
@@ -57,6 +60,12 @@ class Query:
         resolver=resolve_disparities,
         description="Gaps between the groups of a dimension for a shared measure or an "
         "indicator at one period, on the same suppressed cells as `aggregate`.",
+    )
+
+    accountability: Accountability | None = strawberry.field(
+        resolver=resolve_accountability,
+        description="Per partner, open, overdue and done action items and reporting "
+        "completeness, as of a day (today by default). Null for an unknown collaborative.",
     )
 
     @strawberry.field(description="A collaborative by its slug.")
@@ -141,6 +150,15 @@ class Mutation:
         resolver=governance_mutations.withdraw_proposal,
         description="The proposer takes an open proposal back.",
     )
+    create_action_item = strawberry.mutation(
+        resolver=action_mutations.create_action_item,
+        description="A commitment for a partner (its own people, or the backbone).",
+    )
+    update_action_item = strawberry.mutation(resolver=action_mutations.update_action_item)
+    update_action_item_status = strawberry.mutation(
+        resolver=action_mutations.update_action_item_status,
+        description="Move an item to another status with a note; the history is kept.",
+    )
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
@@ -164,7 +182,7 @@ def build_schema() -> strawberry.Schema:
     return TableroSchema(
         query=Query,
         mutation=Mutation,
-        types=[Partner, Collaborative, Observation],
+        types=[Partner, Collaborative, Observation, ActionItem],
         extensions=[
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),

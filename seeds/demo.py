@@ -309,9 +309,11 @@ async def seed_demo(session: AsyncSession) -> bool:
     )
     await session.flush()
     # Imported here: the measures build on the ids and vocabulary defined in this module.
+    from seeds.demo_actions import seed_actions
     from seeds.demo_governance import seed_governance
     from seeds.demo_measures import seed_measurement
 
     await seed_measurement(session, collaborative_id)
     await seed_governance(session, collaborative_id)
+    await seed_actions(session, collaborative_id)
     return True

@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -32,7 +32,7 @@ class Page(Generic[T]):
 
 
 def _encode(values: list[Any]) -> str:
-    plain = [str(v) if isinstance(v, UUID | datetime) else v for v in values]
+    plain = [str(v) if isinstance(v, UUID | date) else v for v in values]  # date: ISO format
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode()
 
 
@@ -44,7 +44,7 @@ def _decode(cursor: str, keys: tuple[InstrumentedAttribute, ...]) -> list[Any]:
         converted: list[Any] = []
         for key, value in zip(keys, values, strict=True):
             python_type = key.type.python_type
-            if python_type in (UUID, datetime) and not isinstance(value, str):
+            if python_type in (UUID, datetime, date) and not isinstance(value, str):
                 raise TypeError(f"{key.key} must be a string")
             if isinstance(value, str) and "\x00" in value:
                 raise ValueError("PostgreSQL text cannot hold NUL")
@@ -52,6 +52,8 @@ def _decode(cursor: str, keys: tuple[InstrumentedAttribute, ...]) -> list[Any]:
                 converted.append(UUID(value))
             elif python_type is datetime:
                 converted.append(datetime.fromisoformat(value))
+            elif python_type is date:
+                converted.append(date.fromisoformat(value))
             elif isinstance(value, str | int | float) and not isinstance(value, bool):
                 converted.append(value)
             else:

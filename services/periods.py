@@ -51,6 +51,28 @@ def next_start(granularity: Granularity, start: date) -> date:
     return date(start.year + month_index // 12, month_index % 12 + 1, 1)
 
 
+def start_of(granularity: Granularity, day: date) -> date:
+    """The first day of the period of this granularity that contains `day`."""
+    match granularity:
+        case Granularity.MONTH:
+            return date(day.year, day.month, 1)
+        case Granularity.QUARTER:
+            return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+        case Granularity.YEAR:
+            return date(day.year, 1, 1)
+        case Granularity.SCHOOL_YEAR:
+            year = day.year if day.month >= SCHOOL_YEAR_START_MONTH else day.year - 1
+            return date(year, SCHOOL_YEAR_START_MONTH, 1)
+
+
+def last_complete_start(granularity: Granularity, as_of: date) -> date:
+    """The start of the latest period that has ended before `as_of`: the one now due."""
+    months = {Granularity.MONTH: 1, Granularity.QUARTER: 3}.get(granularity, 12)
+    current = start_of(granularity, as_of)
+    month_index = current.year * 12 + current.month - 1 - months
+    return date(month_index // 12, month_index % 12 + 1, 1)
+
+
 def label(granularity: Granularity, start: date) -> str:
     """A short human label: 2024-03, 2024-Q2, 2024, 2024-25."""
     match granularity:

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from sqlalchemy import ColumnElement, and_, false, or_
 
+from services.actions.models import ActionItem
 from services.audit.models import AuditEvent
 from services.governance.models import Proposal, VoterGroup
 from services.indicators.models import Indicator, IndicatorStatus
@@ -207,3 +208,30 @@ def voter_groups(viewer: Viewer, collaborative_id: UUID) -> frozenset[VoterGroup
     if roles & ORGANIZATION_ROLES:
         groups.add(VoterGroup.ORGANIZATION)
     return frozenset(groups)
+
+
+# -- action items and accountability ---------------------------------------------------------
+
+
+def action_item_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """Every member sees every commitment; a funder (not a member) sees its own partner's.
+
+    Twin of the `api_read` policy on action_item (migration 0006).
+    """
+    return or_(
+        _in(ActionItem.collaborative_id, viewer.member_of),
+        _in(ActionItem.partner_id, viewer.partner_ids),
+    )
+
+
+def accountable_partner(viewer: Viewer) -> ColumnElement[bool]:
+    """Partners whose follow-through the viewer sees: all for members, one's own otherwise."""
+    return or_(_in(Partner.collaborative_id, viewer.member_of), _in(Partner.id, viewer.partner_ids))
+
+
+def can_manage_action_items(viewer: Viewer, collaborative_id: UUID, partner_id: UUID) -> bool:
+    """The owner partner's people and the backbone create, edit and move a partner's items.
+
+    Twin of `api_create`/`api_update` on action_item and `api_create` on its history.
+    """
+    return partner_id in viewer.partner_ids or collaborative_id in viewer.backbone_of

@@ -1,6 +1,7 @@
 """Registers every table on SQLModel.metadata, for Alembic and for tests."""
 
 from services.accounts.models import Account, ApiKey, Membership
+from services.actions.models import ActionItem, ActionItemStatusChange
 from services.agenda.models import Domain, Result
 from services.audit.models import AuditEvent
 from services.collaboratives.models import Collaborative
@@ -27,6 +28,8 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "Account",
+    "ActionItem",
+    "ActionItemStatusChange",
     "ApiKey",
     "AuditEvent",
     "Collaborative",

@@ -323,3 +323,24 @@ async def test_the_demo_has_an_open_a_ratified_and_a_rejected_proposal(session) 
         if p.outcome is not None:
             assert Tally.from_record(p.outcome).ratified == (p.status == ProposalStatus.RATIFIED)
     assert len((await session.exec(select(ProposalVote))).all()) == 10
+
+
+DEMO_ACCOUNTABILITY = """query { accountability(slug: "riverside", asOf: "2026-11-30") {
+  partners { partner { name } open overdue doneOnTime doneLate dropped
+    reporting { expected reported } } } }"""
+
+
+async def test_the_demo_holds_everyone_to_action_items_the_backbone_and_funder_too(
+    session, client, settings: Settings
+) -> None:
+    await seed_demo(session)
+    await session.flush()
+    token = issue_token(settings, "resident@demo.tablero.example")
+    body = await graphql(client, DEMO_ACCOUNTABILITY, None, {"Authorization": f"Bearer {token}"})
+    partners = {p["partner"]["name"]: p for p in body["data"]["accountability"]["partners"]}
+    backbone, funder = partners["Riverside Together"], partners["Riverside Community Foundation"]
+    assert (backbone["overdue"], backbone["doneOnTime"]) == (2, 1)
+    assert (funder["overdue"], funder["doneLate"]) == (1, 1)
+    assert partners["Riverside Housing Authority"]["dropped"] == 1
+    assert partners["Casa de la Familia"]["doneOnTime"] == 1
+    assert partners["Casa de la Familia"]["reporting"]["expected"] >= 3

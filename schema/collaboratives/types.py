@@ -9,6 +9,8 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
+from schema.actions.queries import action_items_of
+from schema.actions.types import ActionItem, ActionItemStatusEnum
 from schema.agenda.types import Domain, Result
 from schema.audit.types import AuditEvent
 from schema.dimensions.types import Dimension
@@ -209,6 +211,26 @@ class Collaborative(Node):
             viewer=info.context.viewer, collaborative_id=self.raw_id, statuses=statuses or ()
         )
         return await connection_of(info, listing, Proposal.from_model, first, after)
+
+    @strawberry.field(description="Commitments the viewer may see, soonest due first.")
+    async def action_items(
+        self,
+        info: Info[Context, None],
+        first: int = 20,
+        after: str | None = None,
+        statuses: list[ActionItemStatusEnum] | None = None,  # type: ignore[valid-type]
+        owner_ids: list[strawberry.ID] | None = None,
+        overdue: bool | None = None,
+    ) -> Connection[ActionItem]:
+        return await action_items_of(
+            info,
+            collaborative_id=self.raw_id,
+            first=first,
+            after=after,
+            statuses=statuses,
+            partner_ids=raw_ids(owner_ids, "Partner"),
+            overdue=overdue,
+        )
 
 
 @fetches_nodes("Collaborative")

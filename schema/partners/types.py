@@ -15,6 +15,7 @@ from services.partners.models import Partner as PartnerModel
 from services.partners.models import PartnerKind, ProfileVisibility
 
 if TYPE_CHECKING:
+    from schema.actions.types import ActionItem
     from schema.collaboratives.types import Collaborative
     from schema.measures.types import Measure
 
@@ -84,6 +85,26 @@ class Partner(Node):
             partner_ids=[self.model.id],
         )
         return await connection_of(info, listing, Measure.from_model, first, after)
+
+    @strawberry.field(description="This partner's commitments, for those who may see them.")
+    async def action_items(
+        self,
+        info: Info[Context, None],
+        first: int = 20,
+        after: str | None = None,
+        overdue: bool | None = None,
+    ) -> Connection[Annotated[ActionItem, strawberry.lazy("schema.actions.types")]]:
+        from schema.actions.queries import action_items_of
+
+        return await action_items_of(
+            info,
+            collaborative_id=self.model.collaborative_id,
+            first=first,
+            after=after,
+            statuses=None,
+            partner_ids=[self.model.id],
+            overdue=overdue,
+        )
 
 
 @fetches_nodes("Partner")

@@ -1,0 +1,1 @@
+"""ActionItem types, mutations and the accountability query."""

@@ -1,0 +1,1 @@
+"""Action items and the accountability view (issue 5)."""
