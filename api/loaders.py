@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 
 from services.agenda import service as agenda
 from services.collaboratives import service as collaboratives
+from services.dashboards import service as dashboards
 from services.dimensions import service as dimensions
 from services.indicators import service as indicators
 from services.measures import service as measures
@@ -24,6 +25,7 @@ from services.measures import shared as shared_measures
 from services.observations import service as observations
 from services.observations import targets
 from services.partners import service as partners
+from services.stories import service as stories
 from services.viewer import Viewer
 
 
@@ -40,6 +42,7 @@ def _by_key(
 
 
 CellKey = tuple[UUID, str, date | None, date | None]  # subject id, breakdown key, from, to
+StoryKey = tuple[UUID, tuple[Any, ...], str | None]  # subject id, kinds (sorted), language
 
 
 @dataclass
@@ -68,6 +71,8 @@ class Loaders:
     revisions: DataLoader[Any, list[Any]]  # key: Observation row
     latest_totals: DataLoader[tuple[UUID, int], list[Any]]  # key: (subject id, count)
     cells: DataLoader[CellKey, list[Any]]  # one cell's observations of a subject, for charts
+    stories: DataLoader[StoryKey, list[Any]]
+    dashboard_panels: DataLoader[UUID, list[Any]]  # key: dashboard id
 
     @classmethod
     def build(cls, session: AsyncSession, viewer: Viewer) -> Loaders:
@@ -95,6 +100,18 @@ class Loaders:
                     session=s, viewer=v, subject_ids=ids, breakdown_key=key, start=start, end=end
                 )
                 found.update({(i, key, start, end): rows[i] for i in ids})
+            return found
+
+        async def stories_of(keys: list[StoryKey]) -> dict[StoryKey, list[Any]]:
+            by_filter: dict[tuple[tuple[Any, ...], str | None], list[UUID]] = {}
+            for subject_id, kinds, language in keys:
+                by_filter.setdefault((kinds, language), []).append(subject_id)
+            found: dict[StoryKey, list[Any]] = {}
+            for (kinds, language), ids in by_filter.items():
+                rows = await stories.stories_of(
+                    session=s, viewer=v, subject_ids=ids, kinds=kinds, language=language
+                )
+                found.update({(i, kinds, language): rows[i] for i in ids})
             return found
 
         async def labels(ids: Sequence[UUID]) -> dict[UUID, Any]:
@@ -144,4 +161,8 @@ class Loaders:
             ),
             latest_totals=_by_key(latest, list),
             cells=_by_key(cells, list),
+            stories=_by_key(stories_of, list),
+            dashboard_panels=_by_key(
+                lambda ids: dashboards.panels_of(session=s, viewer=v, dashboard_ids=ids), list
+            ),
         )

@@ -14,6 +14,8 @@ from schema.agenda import mutations as agenda_mutations
 from schema.analytics.queries import resolve_aggregate, resolve_disparities
 from schema.analytics.types import Aggregate, Disparities
 from schema.collaboratives.types import Collaborative
+from schema.dashboards import mutations as dashboard_mutations
+from schema.dashboards.types import Dashboard
 from schema.dimensions import mutations as dimension_mutations
 from schema.indicators import mutations as indicator_mutations
 from schema.measures import mutations as measure_mutations
@@ -22,8 +24,10 @@ from schema.observations.types import Observation
 from schema.partners import mutations as partner_mutations
 from schema.partners.types import Partner
 from schema.relay import Node, resolve_nodes
+from schema.stories import mutations as story_mutations
 from schema.viewer import Viewer, resolve_viewer
 from services.collaboratives import service as collaboratives
+from services.dashboards import service as dashboards
 from services.errors import DomainError, ErrorCode
 
 logger = logging.getLogger("tablero.graphql")
@@ -61,6 +65,19 @@ class Query:
     async def collaborative(self, info: Info[Context, None], slug: str) -> Collaborative | None:
         found = await collaboratives.get_by_slug(session=info.context.session, slug=slug)
         return Collaborative.from_model(found) if found else None
+
+    @strawberry.field(
+        description="A saved dashboard by its collaborative's slug and its own: public ones for "
+        "anyone, members-only ones for members; null alike for unknown and hidden."
+    )
+    async def dashboard(
+        self, info: Info[Context, None], collaborative_slug: str, slug: str
+    ) -> Dashboard | None:
+        ctx = info.context
+        found = await dashboards.by_slug(
+            session=ctx.session, viewer=ctx.viewer, collaborative_slug=collaborative_slug, slug=slug
+        )
+        return Dashboard.from_model(found) if found else None
 
 
 @strawberry.type
@@ -108,6 +125,14 @@ class Mutation:
         description="Make drafts visible as their measure allows.",
     )
     set_target = strawberry.mutation(resolver=observation_mutations.set_target)
+    add_story = strawberry.mutation(
+        resolver=story_mutations.add_story,
+        description="A member tells a story on a measure or an indicator it can see.",
+    )
+    save_dashboard = strawberry.mutation(
+        resolver=dashboard_mutations.save_dashboard,
+        description="Create or replace (its creator or the backbone) a dashboard by its slug.",
+    )
 
 
 def _is_unexpected(error: GraphQLError) -> bool:

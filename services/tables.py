@@ -3,6 +3,7 @@
 from services.accounts.models import Account, ApiKey, Membership
 from services.agenda.models import Domain, Result
 from services.collaboratives.models import Collaborative
+from services.dashboards.models import Dashboard, DashboardPanel
 from services.dimensions.models import Dimension, DimensionCategory
 from services.indicators.models import Indicator, IndicatorDimension
 from services.measures.models import (
@@ -15,6 +16,7 @@ from services.measures.models import (
 from services.metadata import SQLModel
 from services.observations.models import Observation, ObservationBatch, Target
 from services.partners.models import Partner, PartnerContact
+from services.stories.models import Story
 
 metadata = SQLModel.metadata
 
@@ -22,6 +24,8 @@ __all__ = [
     "Account",
     "ApiKey",
     "Collaborative",
+    "Dashboard",
+    "DashboardPanel",
     "Dimension",
     "DimensionCategory",
     "Domain",
@@ -38,6 +42,7 @@ __all__ = [
     "PerformanceMeasure",
     "Result",
     "SharedMeasure",
+    "Story",
     "Target",
     "metadata",
 ]

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from api.context import Context
 from schema.agenda.types import Domain, Result
+from schema.dashboards.types import Dashboard
 from schema.dimensions.types import Dimension
 from schema.enums import (
     IndicatorStatusEnum,
@@ -24,6 +25,7 @@ from schema.relay import Connection, Node, connection_of, fetches_nodes, raw_ids
 from services.agenda import service as agenda
 from services.collaboratives import service as collaboratives
 from services.collaboratives.models import Collaborative as CollaborativeModel
+from services.dashboards import service as dashboards
 from services.dimensions import service as dimensions
 from services.indicators import service as indicators
 from services.measures import service as measures
@@ -157,6 +159,13 @@ class Collaborative(Node):
             text=text,
         )
         return await connection_of(info, listing, Measure.from_model, first, after)
+
+    @strawberry.field(description="Saved dashboards the viewer may read, by slug.")
+    async def dashboards(
+        self, info: Info[Context, None], first: int = 20, after: str | None = None
+    ) -> Connection[Dashboard]:
+        listing = dashboards.dashboards_in(viewer=info.context.viewer, collaborative_id=self.raw_id)
+        return await connection_of(info, listing, Dashboard.from_model, first, after)
 
 
 @fetches_nodes("Collaborative")
