@@ -28,7 +28,9 @@ class ChartKind(StrEnum):
 
 
 class DashboardBase(SQLModel):
-    slug: str = Field(min_length=1, max_length=64, regex=r"^[a-z0-9][a-z0-9-]*$")
+    slug: str = Field(
+        min_length=1, max_length=64, schema_extra={"pattern": r"^[a-z0-9][a-z0-9-]*$"}
+    )
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=4000)
     # `collaborative`: members only; `public`: anyone, anonymous included.

@@ -7,14 +7,15 @@ if the reader may see it too (the schema resolves subjects under the reader's po
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services import policy
@@ -45,6 +46,7 @@ class PanelInput:
 
 
 _DUPLICATE = "uq_dashboard_collaborative_id_slug"
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
 async def save_dashboard(
@@ -63,6 +65,12 @@ async def save_dashboard(
             ("collaborativeId",),
             ErrorCode.FORBIDDEN,
             "only members save the community's dashboards",
+        )
+    if not SLUG.fullmatch(str(data.get("slug", ""))):
+        raise DomainError.single(
+            ("slug",),
+            ErrorCode.INVALID,
+            "use lowercase letters, digits and - (starting with a letter or digit), at most 64",
         )
     dashboard = validated(DashboardBase, data)
     rows = await _panels(session, viewer, collaborative_id, panels)
@@ -93,8 +101,8 @@ async def save_dashboard(
                 for name, value in dashboard.model_dump(exclude={"slug"}).items():
                     setattr(existing, name, value)
                 existing.updated_at = func.now()  # type: ignore[assignment]
-                await session.execute(
-                    delete(DashboardPanel).where(
+                await session.exec(
+                    delete(DashboardPanel).where(  # type: ignore[call-overload]
                         col(DashboardPanel.collaborative_id) == collaborative_id,
                         col(DashboardPanel.dashboard_id) == existing.id,
                     )
@@ -170,7 +178,7 @@ def _cell_problems(
     problems = []
     if panel.category is not None and panel.dimension is None:
         problems.append(Problem((*at, "category"), ErrorCode.INVALID, "name its dimension too"))
-    if panel.dimension is not None and panel.dimension not in keys:
+    elif panel.dimension is not None and panel.dimension not in keys:
         problems.append(
             Problem((*at, "dimension"), ErrorCode.INVALID, "is not a dimension of this subject")
         )
