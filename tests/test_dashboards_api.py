@@ -22,7 +22,8 @@ SAVE = """mutation($input: SaveDashboardInput!) { saveDashboard(input: $input) {
     subject { name } } }
   userErrors { field code message } } }"""
 READ = """query($c: String!, $slug: String!) { dashboard(collaborativeSlug: $c, slug: $slug) {
-  id title panels { title chart subject { __typename name series { points { value } } }
+  id title panels { title chart
+    subject { __typename name series { points { value } } stories { title } }
     series { points { value } } } } }"""
 LIST = """query($c: String!) { collaborative(slug: $c) { dashboards(first: 10) {
   totalCount nodes { slug } } } }"""
