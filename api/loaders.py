@@ -18,6 +18,7 @@ from strawberry.dataloader import DataLoader
 from services.actions import service as actions
 from services.agenda import service as agenda
 from services.collaboratives import service as collaboratives
+from services.dashboards import service as dashboards
 from services.dimensions import service as dimensions
 from services.governance import service as governance
 from services.indicators import service as indicators
@@ -26,6 +27,7 @@ from services.measures import shared as shared_measures
 from services.observations import service as observations
 from services.observations import targets
 from services.partners import service as partners
+from services.stories import service as stories
 from services.viewer import Viewer
 
 
@@ -42,6 +44,7 @@ def _by_key(
 
 
 CellKey = tuple[UUID, str, date | None, date | None]  # subject id, breakdown key, from, to
+StoryKey = tuple[UUID, tuple[Any, ...], str | None]  # subject id, kinds (sorted), language
 
 
 @dataclass
@@ -74,6 +77,8 @@ class Loaders:
     proposal_comments: DataLoader[UUID, list[Any]]
     indicator_versions: DataLoader[UUID, list[Any]]
     action_item_history: DataLoader[UUID, list[Any]]  # key: action item id
+    stories: DataLoader[StoryKey, list[Any]]
+    dashboard_panels: DataLoader[UUID, list[Any]]  # key: dashboard id
 
     @classmethod
     def build(cls, session: AsyncSession, viewer: Viewer) -> Loaders:
@@ -101,6 +106,18 @@ class Loaders:
                     session=s, viewer=v, subject_ids=ids, breakdown_key=key, start=start, end=end
                 )
                 found.update({(i, key, start, end): rows[i] for i in ids})
+            return found
+
+        async def stories_of(keys: list[StoryKey]) -> dict[StoryKey, list[Any]]:
+            by_filter: dict[tuple[tuple[Any, ...], str | None], list[UUID]] = {}
+            for subject_id, kinds, language in keys:
+                by_filter.setdefault((kinds, language), []).append(subject_id)
+            found: dict[StoryKey, list[Any]] = {}
+            for (kinds, language), ids in by_filter.items():
+                rows = await stories.stories_of(
+                    session=s, viewer=v, subject_ids=ids, kinds=kinds, language=language
+                )
+                found.update({(i, kinds, language): rows[i] for i in ids})
             return found
 
         async def labels(ids: Sequence[UUID]) -> dict[UUID, Any]:
@@ -161,5 +178,9 @@ class Loaders:
             ),
             action_item_history=_by_key(
                 lambda ids: actions.history_of(session=s, viewer=v, item_ids=ids), list
+            ),
+            stories=_by_key(stories_of, list),
+            dashboard_panels=_by_key(
+                lambda ids: dashboards.panels_of(session=s, viewer=v, dashboard_ids=ids), list
             ),
         )

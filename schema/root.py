@@ -17,6 +17,8 @@ from schema.agenda import mutations as agenda_mutations
 from schema.analytics.queries import resolve_aggregate, resolve_disparities
 from schema.analytics.types import Aggregate, Disparities
 from schema.collaboratives.types import Collaborative
+from schema.dashboards import mutations as dashboard_mutations
+from schema.dashboards.types import Dashboard
 from schema.dimensions import mutations as dimension_mutations
 from schema.governance import mutations as governance_mutations
 from schema.indicators import mutations as indicator_mutations
@@ -27,8 +29,10 @@ from schema.observations.types import Observation
 from schema.partners import mutations as partner_mutations
 from schema.partners.types import Partner
 from schema.relay import Node, resolve_nodes
+from schema.stories import mutations as story_mutations
 from schema.viewer import Viewer, resolve_viewer
 from services.collaboratives import service as collaboratives
+from services.dashboards import service as dashboards
 from services.errors import DomainError, ErrorCode
 
 logger = logging.getLogger("tablero.graphql")
@@ -72,6 +76,19 @@ class Query:
     async def collaborative(self, info: Info[Context, None], slug: str) -> Collaborative | None:
         found = await collaboratives.get_by_slug(session=info.context.session, slug=slug)
         return Collaborative.from_model(found) if found else None
+
+    @strawberry.field(
+        description="A saved dashboard by its collaborative's slug and its own: public ones for "
+        "anyone, members-only ones for members; null alike for unknown and hidden."
+    )
+    async def dashboard(
+        self, info: Info[Context, None], collaborative_slug: str, slug: str
+    ) -> Dashboard | None:
+        ctx = info.context
+        found = await dashboards.by_slug(
+            session=ctx.session, viewer=ctx.viewer, collaborative_slug=collaborative_slug, slug=slug
+        )
+        return Dashboard.from_model(found) if found else None
 
 
 @strawberry.type
@@ -158,6 +175,14 @@ class Mutation:
     update_action_item_status = strawberry.mutation(
         resolver=action_mutations.update_action_item_status,
         description="Move an item to another status with a note; the history is kept.",
+    )
+    add_story = strawberry.mutation(
+        resolver=story_mutations.add_story,
+        description="A member tells a story on a measure or an indicator it can see.",
+    )
+    save_dashboard = strawberry.mutation(
+        resolver=dashboard_mutations.save_dashboard,
+        description="Create or replace (its creator or the backbone) a dashboard by its slug.",
     )
 
 

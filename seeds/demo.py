@@ -310,10 +310,14 @@ async def seed_demo(session: AsyncSession) -> bool:
     await session.flush()
     # Imported here: the measures build on the ids and vocabulary defined in this module.
     from seeds.demo_actions import seed_actions
+    from seeds.demo_dashboards import seed_dashboards
     from seeds.demo_governance import seed_governance
     from seeds.demo_measures import seed_measurement
+    from seeds.demo_stories import seed_stories
 
     await seed_measurement(session, collaborative_id)
     await seed_governance(session, collaborative_id)
     await seed_actions(session, collaborative_id)
+    await seed_stories(session, collaborative_id)
+    await seed_dashboards(session, collaborative_id)
     return True

@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement, and_, exists, false, or_
 
 from services.actions.models import ActionItem
 from services.audit.models import AuditEvent
+from services.dashboards.models import Dashboard
 from services.governance.models import Proposal, VoterGroup
 from services.indicators.models import Indicator, IndicatorStatus
 from services.measures.models import PerformanceMeasure
 from services.observations.models import Observation, ObservationStatus
 from services.partners.models import Partner, ProfileVisibility
+from services.stories.models import Story
 from services.viewer import Role, Viewer
 from services.visibility import Visibility
 
@@ -235,3 +237,78 @@ def can_manage_action_items(viewer: Viewer, collaborative_id: UUID, partner_id: 
     Twin of `api_create`/`api_update` on action_item and `api_create` on its history.
     """
     return partner_id in viewer.partner_ids or collaborative_id in viewer.backbone_of
+
+
+# -- stories -------------------------------------------------------------------------------
+
+
+def story_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """A story as its author chose, and only where its measure or indicator is visible too.
+
+    `private` is the author's partner's (or, written for no partner, the author's alone).
+    """
+    own = or_(
+        Story.visibility == Visibility.PUBLIC,
+        and_(
+            Story.visibility == Visibility.COLLABORATIVE,
+            _in(Story.collaborative_id, viewer.member_of),
+        ),
+        _in(Story.partner_id, viewer.partner_ids),
+        Story.author_account_id == viewer.account_id if viewer.account_id else false(),
+    )
+    subject = or_(
+        exists().where(
+            PerformanceMeasure.collaborative_id == Story.collaborative_id,
+            PerformanceMeasure.id == Story.measure_id,
+            measure_visible(viewer),
+        ),
+        exists().where(
+            Indicator.collaborative_id == Story.collaborative_id,
+            Indicator.id == Story.indicator_id,
+            indicator_visible(viewer),
+        ),
+    )
+    return and_(own, subject)
+
+
+def can_tell_stories(viewer: Viewer, collaborative_id: UUID) -> bool:
+    """Members tell stories (residents' community voice included); funders, as such, do not.
+
+    A person tells it: a partner system's API key has no author to name.
+    """
+    return viewer.account_id is not None and collaborative_id in viewer.member_of
+
+
+def subject_reach(subject: PerformanceMeasure | Indicator) -> Visibility:
+    """The widest visibility a story on `subject` may have: never wider than the subject's."""
+    if isinstance(subject, PerformanceMeasure):
+        return subject.visibility
+    public = (
+        subject.visibility == ProfileVisibility.PUBLIC
+        and subject.status != IndicatorStatus.PROPOSED
+    )
+    return Visibility.PUBLIC if public else Visibility.COLLABORATIVE
+
+
+# -- dashboards ----------------------------------------------------------------------------
+
+
+def dashboard_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """Public dashboards for anyone; members-only ones for the collaborative's members."""
+    return or_(
+        Dashboard.visibility == ProfileVisibility.PUBLIC,
+        _in(Dashboard.collaborative_id, viewer.member_of),
+    )
+
+
+def can_save_dashboards(viewer: Viewer, collaborative_id: UUID) -> bool:
+    """Any member, residents included, arranges a dashboard for the community (a person)."""
+    return viewer.account_id is not None and collaborative_id in viewer.member_of
+
+
+def can_replace_dashboard(viewer: Viewer, dashboard: Dashboard) -> bool:
+    """Its creator keeps a dashboard; the backbone, which stewards dashboards, may too."""
+    return dashboard.collaborative_id in viewer.member_of and (
+        dashboard.created_by == viewer.account_id
+        or dashboard.collaborative_id in viewer.backbone_of
+    )

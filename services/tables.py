@@ -5,6 +5,7 @@ from services.actions.models import ActionItem, ActionItemStatusChange
 from services.agenda.models import Domain, Result
 from services.audit.models import AuditEvent
 from services.collaboratives.models import Collaborative
+from services.dashboards.models import Dashboard, DashboardPanel
 from services.dimensions.models import Dimension, DimensionCategory
 from services.governance.models import (
     IndicatorVersion,
@@ -23,6 +24,7 @@ from services.measures.models import (
 from services.metadata import SQLModel
 from services.observations.models import Observation, ObservationBatch, Target
 from services.partners.models import Partner, PartnerContact
+from services.stories.models import Story
 
 metadata = SQLModel.metadata
 
@@ -33,6 +35,8 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Collaborative",
+    "Dashboard",
+    "DashboardPanel",
     "Dimension",
     "DimensionCategory",
     "Domain",
@@ -53,6 +57,7 @@ __all__ = [
     "ProposalVote",
     "Result",
     "SharedMeasure",
+    "Story",
     "Target",
     "metadata",
 ]

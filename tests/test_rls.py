@@ -421,6 +421,7 @@ async def test_the_api_role_may_delete_only_links_and_targets(connection) -> Non
     )
     # then
     assert deletable == [
+        "dashboard_panel",  # a dashboard's layout, replaced whole by saveDashboard
         "indicator_dimension",
         "measure_contribution",
         "measure_dimension",

@@ -344,3 +344,31 @@ async def test_the_demo_holds_everyone_to_action_items_the_backbone_and_funder_t
     assert partners["Riverside Housing Authority"]["dropped"] == 1
     assert partners["Casa de la Familia"]["doneOnTime"] == 1
     assert partners["Casa de la Familia"]["reporting"]["expected"] >= 3
+
+
+DEMO_DASHBOARD = """query($slug: String!) { dashboard(collaborativeSlug: "riverside", slug: $slug) {
+  title panels { chart subject { name stories { kind language whys } } series { points { value } } }
+} }"""
+
+
+@pytest.mark.parametrize("email", [None, "resident@demo.tablero.example"])
+async def test_the_demo_has_a_public_dashboard_a_members_only_one_and_stories(
+    client, session, settings: Settings, email: str | None
+) -> None:
+    # given
+    await seed_demo(session)
+    headers = {"Authorization": f"Bearer {issue_token(settings, email)}"} if email else {}
+    # when
+    public = await graphql(client, DEMO_DASHBOARD, {"slug": "community-dashboard"}, headers)
+    members = await graphql(client, DEMO_DASHBOARD, {"slug": "partner-progress"}, headers)
+    # then
+    panels = public["data"]["dashboard"]["panels"]
+    assert len(panels) >= 6
+    assert {p["chart"] for p in panels} >= {"LINE", "DISPARITY", "BAR", "NUMBER", "TABLE"}
+    assert all(p["series"]["points"] for p in panels if p["subject"])
+    # the members-only indicator's panel is empty for anonymous readers
+    assert (panels[-1]["subject"] is None) is (email is None)
+    assert (members["data"]["dashboard"] is None) is (email is None)
+    stories = [s for p in panels if p["subject"] for s in p["subject"]["stories"]]
+    assert any(s["kind"] == "ROOT_CAUSE" and len(s["whys"]) >= 3 for s in stories)
+    assert {s["language"] for s in stories} == {"en", "es"}

@@ -13,6 +13,7 @@ from schema.actions.queries import action_items_of
 from schema.actions.types import ActionItem, ActionItemStatusEnum
 from schema.agenda.types import Domain, Result
 from schema.audit.types import AuditEvent
+from schema.dashboards.types import Dashboard
 from schema.dimensions.types import Dimension
 from schema.enums import (
     IndicatorStatusEnum,
@@ -37,6 +38,7 @@ from services.agenda import service as agenda
 from services.audit import service as audit
 from services.collaboratives import service as collaboratives
 from services.collaboratives.models import Collaborative as CollaborativeModel
+from services.dashboards import service as dashboards
 from services.dimensions import service as dimensions
 from services.governance import service as governance
 from services.governance.tally import Rule
@@ -231,6 +233,13 @@ class Collaborative(Node):
             partner_ids=raw_ids(owner_ids, "Partner"),
             overdue=overdue,
         )
+
+    @strawberry.field(description="Saved dashboards the viewer may read, by slug.")
+    async def dashboards(
+        self, info: Info[Context, None], first: int = 20, after: str | None = None
+    ) -> Connection[Dashboard]:
+        listing = dashboards.dashboards_in(viewer=info.context.viewer, collaborative_id=self.raw_id)
+        return await connection_of(info, listing, Dashboard.from_model, first, after)
 
 
 @fetches_nodes("Collaborative")

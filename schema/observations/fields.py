@@ -1,4 +1,4 @@
-"""The series fields that measures and indicators share: observations and targets."""
+"""The series fields that measures and indicators share: observations, targets, stories."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from schema.observations.types import (
     labelled,
 )
 from schema.relay import Node
+from schema.stories.types import Story, StoryKindEnum
 from services.analytics import series
 from services.errors import DomainError, ErrorCode
 from services.indicators.models import Indicator as IndicatorModel
@@ -98,8 +99,28 @@ async def targets_of(info: Info[Context, None], subject_id: UUID) -> list[Target
     return [Target.from_model(r) for r in rows]
 
 
+async def chart_of(
+    info: Info[Context, None],
+    model: Any,
+    cell: dict[str, str],
+    start: date | None,
+    end: date | None,
+) -> Chart:
+    """One cell's curve of a measure or indicator (its `series` field; dashboard panels)."""
+    loaders = info.context.loaders
+    rows = await loaders.cells.load((model.id, breakdown_key(cell), start, end))
+    targets = await loaders.targets.load(model.id)
+    curve = series.build_curve(model, cell, rows, targets)
+    breaks = []
+    if isinstance(model, IndicatorModel):
+        versions = await loaders.indicator_versions.load(model.id)
+        breaks = [v.effective_from for v in versions if v.effective_from is not None]
+    return Chart.of(curve, await labelled(info, model.collaborative_id, cell), breaks)
+
+
 @strawberry.interface(description="Something observed period by period: a measure or an indicator.")
 class Series(Node):
+    name: str
     model: strawberry.Private[Any]
 
     @strawberry.field(description="Targets for the total and for cells (equity targets).")
@@ -131,19 +152,24 @@ class Series(Node):
         from_: Annotated[date | None, strawberry.argument(name="from")] = None,
         to: date | None = None,
     ) -> Chart:
-        loaders = info.context.loaders
         cell = await checked_breakdown(info, self.model, breakdown)
-        rows = await loaders.cells.load((self.model.id, breakdown_key(cell), from_, to))
-        targets = await loaders.targets.load(self.model.id)
-        curve = series.build_curve(self.model, cell, rows, targets)
-        breaks = []
-        if isinstance(self.model, IndicatorModel):
-            versions = await loaders.indicator_versions.load(self.model.id)
-            breaks = [v.effective_from for v in versions if v.effective_from is not None]
-        return Chart.of(curve, await labelled(info, self.model.collaborative_id, cell), breaks)
+        return await chart_of(info, self.model, cell, from_, to)
 
     @strawberry.field(description="The latest totals, newest first.")
     async def latest_observations(
         self, info: Info[Context, None], count: int = 8
     ) -> list[Observation]:
         return await latest_of(info, self.model.id, count)
+
+    @strawberry.field(
+        description="Stories told on it that the viewer may read, newest first: never wider "
+        "than what the viewer sees of the measure or indicator itself."
+    )
+    async def stories(
+        self,
+        info: Info[Context, None],
+        kinds: list[StoryKindEnum] | None = None,  # type: ignore[valid-type]
+        language: str | None = None,
+    ) -> list[Story]:
+        key = (self.model.id, tuple(sorted(kinds or ())), language)
+        return [Story.from_model(r) for r in await info.context.loaders.stories.load(key)]
