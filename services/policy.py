@@ -169,10 +169,7 @@ def audit_visible(viewer: Viewer) -> ColumnElement[bool]:
         _in(AuditEvent.partner_id, viewer.partner_ids),
         and_(
             _in(AuditEvent.collaborative_id, viewer.backbone_of),
-            or_(
-                AuditEvent.partner_id.is_(None),  # type: ignore[union-attr]
-                AuditEvent.visibility.is_distinct_from(Visibility.PRIVATE.value),  # type: ignore[union-attr]
-            ),
+            AuditEvent.visibility.is_distinct_from(Visibility.PRIVATE.value),  # type: ignore[union-attr]
         ),
     )
 

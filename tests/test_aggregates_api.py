@@ -143,11 +143,20 @@ async def test_a_period_range_that_ends_before_it_starts_is_refused(client, fixt
     assert body["errors"][0]["message"] == "to: must not come before `from`"
 
 
-async def test_a_malformed_dimension_key_is_refused_before_any_query(client, fixture) -> None:
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("Race Ethnicity", "by.0: not a dimension key"),
+        ("race\u0000", "by.0: text cannot contain the NUL character (U+0000)"),
+    ],
+)
+async def test_a_malformed_dimension_key_is_refused_before_any_query(
+    client, fixture, key, message
+) -> None:
     body = await graphql(
-        client, AGGREGATE, {"of": fixture.of, "by": ["race\u0000"]}, fixture.viewers["funder"]
+        client, AGGREGATE, {"of": fixture.of, "by": [key]}, fixture.viewers["funder"]
     )
-    assert body["errors"][0]["message"] == "by.0: not a dimension key"
+    assert body["errors"][0]["message"] == message
 
 
 async def test_the_database_hands_contributions_only_to_members_and_funders(

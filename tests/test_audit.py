@@ -148,6 +148,27 @@ async def test_owners_and_the_backbone_read_the_audit_of_what_they_may_see(
     assert {e["before"]["visibility"] for e in renamed} == sees
 
 
+ADD_STORY = """mutation($input: AddStoryInput!) { addStory(input: $input) {
+  userErrors { field code message } story { id } } }"""
+
+
+async def test_a_residents_private_story_is_theirs_alone_in_the_trail(client, table) -> None:
+    subject = to_global_id("Measure", table["measures"][Visibility.PUBLIC].id)
+    story = {
+        "subjectId": subject,
+        "kind": "COMMUNITY_VOICE",
+        "title": "Mine",
+        "visibility": "PRIVATE",
+    }
+    body = await graphql(client, ADD_STORY, {"input": story}, table["viewers"]["resident"])
+    assert body["data"]["addStory"]["userErrors"] == []
+    story_id = body["data"]["addStory"]["story"]["id"]
+    [event] = await trail(client, table, "resident", story_id)
+    assert event["after"]["title"] == "Mine"
+    for other in ("backbone", "casa", "food"):
+        assert await trail(client, table, other, story_id) == []
+
+
 async def test_a_draft_is_its_owner_alone_in_the_trail(client, table, session) -> None:
     measure = table["measures"][Visibility.COLLABORATIVE]
     session.add(

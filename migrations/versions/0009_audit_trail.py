@@ -100,7 +100,7 @@ CREATE POLICY api_read ON audit_event FOR SELECT TO {API} USING (
   account_id = (SELECT tablero_account_id())
   OR partner_id = ANY ((SELECT tablero_partner_ids())::uuid[])
   OR (collaborative_id = ANY ((SELECT tablero_backbone_of())::uuid[])
-      AND (partner_id IS NULL OR visibility IS DISTINCT FROM 'private')))"""
+      AND visibility IS DISTINCT FROM 'private'))"""
 
 
 def upgrade() -> None:

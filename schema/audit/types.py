@@ -25,6 +25,10 @@ NODE_TYPES = {
     "shared_measure": "SharedMeasure",
     "performance_measure": "Measure",
     "observation": "Observation",
+    "proposal": "Proposal",
+    "action_item": "ActionItem",
+    "story": "Story",
+    "dashboard": "Dashboard",
 }
 
 
