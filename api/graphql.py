@@ -20,6 +20,7 @@ from api.context import Context
 from api.database import Database
 from api.loaders import Loaders
 from api.settings import Settings
+from services.translations.languages import LanguagePreference, parse_accept_language
 
 
 class _View(GraphQL[Context, None]):
@@ -50,6 +51,9 @@ class GraphQLEndpoint:
             viewer = await authenticate(request, self.verifier, self.database)
         except AuthenticationError as e:
             return unauthorized(e.message)
+        languages = LanguagePreference(
+            parse_accept_language(request.headers.get("accept-language"))
+        )
         async with self.database.session(viewer) as session:
             context = Context(
                 request=request,
@@ -57,7 +61,8 @@ class GraphQLEndpoint:
                 settings=self.settings,
                 viewer=viewer,
                 session=session,
-                loaders=Loaders.build(session, viewer),
+                loaders=Loaders.build(session, viewer, languages),
+                languages=languages,
             )
             try:
                 response = await self.view.run(request, context=context)

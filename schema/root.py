@@ -22,6 +22,8 @@ from schema.observations.types import Observation
 from schema.partners import mutations as partner_mutations
 from schema.partners.types import Partner
 from schema.relay import Node, resolve_nodes
+from schema.translations import mutations as translation_mutations
+from schema.translations.types import choose_language
 from schema.viewer import Viewer, resolve_viewer
 from services.collaboratives import service as collaboratives
 from services.errors import DomainError, ErrorCode
@@ -36,11 +38,17 @@ class Query:
     viewer: Viewer = strawberry.field(resolver=resolve_viewer)
 
     @strawberry.field(description="Any object by its global id; null when unknown or not visible.")
-    async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
+    async def node(
+        self, info: Info[Context, None], id: strawberry.ID, language: str | None = None
+    ) -> Node | None:
+        choose_language(info, language)
         return (await resolve_nodes(info, [id]))[0]
 
     @strawberry.field(description=f"Objects by global id, in order (at most {MAX_NODES}).")
-    async def nodes(self, info: Info[Context, None], ids: list[strawberry.ID]) -> list[Node | None]:
+    async def nodes(
+        self, info: Info[Context, None], ids: list[strawberry.ID], language: str | None = None
+    ) -> list[Node | None]:
+        choose_language(info, language)
         if len(ids) > MAX_NODES:
             raise DomainError.single(("ids",), ErrorCode.OUT_OF_RANGE, f"at most {MAX_NODES} ids")
         return await resolve_nodes(info, ids)
@@ -57,8 +65,14 @@ class Query:
         "indicator at one period, on the same suppressed cells as `aggregate`.",
     )
 
-    @strawberry.field(description="A collaborative by its slug.")
-    async def collaborative(self, info: Info[Context, None], slug: str) -> Collaborative | None:
+    @strawberry.field(
+        description="A collaborative by its slug. `language` (else the Accept-Language header) "
+        "chooses the language of names and labels, falling back to its default language."
+    )
+    async def collaborative(
+        self, info: Info[Context, None], slug: str, language: str | None = None
+    ) -> Collaborative | None:
+        choose_language(info, language)
         found = await collaboratives.get_by_slug(session=info.context.session, slug=slug)
         return Collaborative.from_model(found) if found else None
 
@@ -108,6 +122,11 @@ class Mutation:
         description="Make drafts visible as their measure allows.",
     )
     set_target = strawberry.mutation(resolver=observation_mutations.set_target)
+    set_translations = strawberry.mutation(
+        resolver=translation_mutations.set_translations,
+        description="Set one field's texts in the collaborative's other languages (whoever may "
+        "edit the object); empty text removes one. All or nothing.",
+    )
 
 
 def _is_unexpected(error: GraphQLError) -> bool:

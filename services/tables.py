@@ -15,6 +15,7 @@ from services.measures.models import (
 from services.metadata import SQLModel
 from services.observations.models import Observation, ObservationBatch, Target
 from services.partners.models import Partner, PartnerContact
+from services.translations.models import Translation
 
 metadata = SQLModel.metadata
 
@@ -39,5 +40,6 @@ __all__ = [
     "Result",
     "SharedMeasure",
     "Target",
+    "Translation",
     "metadata",
 ]
