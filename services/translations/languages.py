@@ -51,7 +51,7 @@ def match(ranges: Sequence[str], languages: Sequence[str], default: str) -> str:
     """The first of `languages` that a range asks for ('es-MX' matches 'es' and the other
     way round), `default` when none does; '*' means the default."""
     listed = {lang.lower(): lang for lang in languages}
-    for wanted in ranges:
+    for wanted in (r.lower() for r in ranges):
         if wanted == "*":
             return default
         if wanted in listed:
@@ -97,8 +97,8 @@ class LanguagePreference:
     def choose(self, language: str) -> bool:
         """Take a root field's `language` argument; False if another one was already taken
         (one language per request keeps every nested field consistent)."""
-        if self.explicit is not None and self.explicit.lower() != language.lower():
-            return False
+        if self.explicit is not None:
+            return self.explicit.lower() == language.lower()
         self.explicit = language
         self._resolved.clear()
         return True
