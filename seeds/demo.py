@@ -312,4 +312,7 @@ async def seed_demo(session: AsyncSession) -> bool:
     from seeds.demo_measures import seed_measurement
 
     await seed_measurement(session, collaborative_id)
+    from seeds.demo_translations import seed_translations
+
+    await seed_translations(session, collaborative_id)
     return True

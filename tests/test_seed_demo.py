@@ -306,3 +306,43 @@ async def test_a_funders_aggregate_on_the_demo_shows_real_and_suppressed_cells(
     assert hidden
     assert all(c["reason"] for c in hidden)
     assert {c["reason"] for c in hidden} == {"SUPPRESSED_AT_SOURCE", "COMPLEMENTARY"}
+
+
+SPANISH_AGENDA = """query($slug: String!) { collaborative(slug: $slug) { language
+  domains { name missingTranslations { field }
+    results { statement missingTranslations { field } } }
+  indicators(first: 50) { nodes { name missingTranslations { field } } }
+  sharedMeasures { nodes { name missingTranslations { field } } }
+  dimensions(first: 50) { nodes { name missingTranslations { field }
+    categories { key label missingTranslations { field } } } }
+  measures(first: 50, text: "Families enrolled") { nodes { name } } } }"""
+
+
+async def test_a_spanish_speaking_member_reads_the_demo_agenda_in_spanish(
+    client, session, settings: Settings
+) -> None:
+    # given the demo, and a resident whose browser prefers Spanish
+    await seed_demo(session)
+    headers = {
+        "Authorization": f"Bearer {issue_token(settings, 'resident@demo.tablero.example')}",
+        "Accept-Language": "es-US,es;q=0.9,en;q=0.8",
+    }
+    # when
+    body = await graphql(client, SPANISH_AGENDA, {"slug": SLUG}, headers)
+    # then the agenda, indicators, shared measures and the whole vocabulary have no gaps
+    found = body["data"]["collaborative"]
+    assert found["language"] == "es"
+    objects = [
+        *found["domains"],
+        *(r for d in found["domains"] for r in d["results"]),
+        *found["indicators"]["nodes"],
+        *found["sharedMeasures"]["nodes"],
+        *found["dimensions"]["nodes"],
+        *(c for d in found["dimensions"]["nodes"] for c in d["categories"]),
+    ]
+    assert len(objects) == 4 + 6 + 6 + 3 + 5 + 23  # domains, results, ... categories
+    assert all(o["missingTranslations"] == [] for o in objects)
+    assert {d["name"] for d in found["domains"]} >= {"Educación", "Vivienda", "Salud"}
+    labels = {c["key"]: c["label"] for d in found["dimensions"]["nodes"] for c in d["categories"]}
+    assert labels["spanish"] == "Español"
+    assert found["measures"]["nodes"] == [{"name": "Familias inscritas en visitas al hogar"}]
