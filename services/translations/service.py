@@ -23,7 +23,7 @@ from services.crud import fetch_one
 from services.dimensions.models import Dimension, DimensionCategory
 from services.errors import DomainError, ErrorCode, Problem, not_found
 from services.translations.models import Translation, TranslationBase
-from services.translations.subjects import BY_KIND, BY_MODEL, visibility_rules
+from services.translations.subjects import BY_KIND, BY_MODEL, Subject, visibility_rules
 from services.validation import validated
 from services.viewer import Viewer
 
@@ -161,6 +161,19 @@ def _checked(
     return chosen
 
 
+async def _editable(
+    session: AsyncSession, viewer: Viewer, kind: str | None, subject_id: UUID | None
+) -> tuple[Subject, Any]:
+    """The subject row, if the viewer may see and edit it; not found otherwise, either way."""
+    subject_type = BY_KIND.get(kind or "")
+    if subject_type is not None:
+        visible = subject_type.visible(viewer) if subject_type.visible else None
+        row = await fetch_one(session, subject_type.model, subject_id, visible)
+        if row is not None and policy.can_translate(viewer, subject_type.kind, row):
+            return subject_type, row
+    raise not_found(("subjectId",), "translatable object")
+
+
 async def set_translations(
     *,
     session: AsyncSession,
@@ -170,23 +183,14 @@ async def set_translations(
     field: str,
     items: Sequence[Mapping[str, Any]],
 ) -> Any:
-    """Set (or, with empty text, remove) one field's translations; returns the subject row.
-
-    A subject the viewer may not see or may not edit is not found, whichever it is.
-    """
-    subject_type = BY_KIND.get(kind or "")
-    subject = None
-    if subject_type is not None:
-        visible = subject_type.visible(viewer) if subject_type.visible else None
-        subject = await fetch_one(session, subject_type.model, subject_id, visible)
-    if subject is None or not policy.can_translate(viewer, subject_type.kind, subject):  # type: ignore[union-attr]
-        raise not_found(("subjectId",), "translatable object")
+    """Set (or, with empty text, remove) one field's translations; returns the subject row."""
+    subject_type, subject = await _editable(session, viewer, kind, subject_id)
     collaborative = await session.get(Collaborative, subject.collaborative_id)
-    assert collaborative is not None
-    chosen = _checked(collaborative, field, subject_type.fields, items)  # type: ignore[union-attr]
+    assert collaborative is not None  # the subject's foreign key
+    chosen = _checked(collaborative, field, subject_type.fields, items)
     where = (
         Translation.collaborative_id == subject.collaborative_id,
-        Translation.subject_kind == subject_type.kind,  # type: ignore[union-attr]
+        Translation.subject_kind == subject_type.kind,
         Translation.subject_id == subject.id,
         Translation.field == field,
     )
@@ -204,7 +208,7 @@ async def set_translations(
                 continue
             row = existing.get(language) or Translation(
                 collaborative_id=subject.collaborative_id,
-                subject_kind=subject_type.kind,  # type: ignore[union-attr]
+                subject_kind=subject_type.kind,
                 subject_id=subject.id,
                 field=field,
                 language=language,
