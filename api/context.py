@@ -11,6 +11,7 @@ from starlette.requests import Request
 
 from api.loaders import Loaders
 from api.settings import Settings
+from services.translations.languages import LanguagePreference
 from services.viewer import Viewer
 
 
@@ -23,3 +24,6 @@ class Context:
     session: AsyncSession
     loaders: Loaders
     request_id: str = field(default_factory=lambda: uuid4().hex)
+    # The request's language preference (argument, else Accept-Language); each collaborative
+    # resolves it against its own languages. Shared with the loaders.
+    languages: LanguagePreference = field(default_factory=LanguagePreference)

@@ -21,6 +21,7 @@ from api.context import Context
 from api.database import Database
 from api.loaders import Loaders
 from api.settings import Settings
+from services.translations.languages import LanguagePreference, parse_accept_language
 
 
 class _View(GraphQL[Context, None]):
@@ -52,6 +53,9 @@ class GraphQLEndpoint:
         except AuthenticationError as e:
             return unauthorized(e.message)
         request_id = uuid4().hex
+        languages = LanguagePreference(
+            parse_accept_language(request.headers.get("accept-language"))
+        )
         async with self.database.session(viewer, request_id) as session:
             context = Context(
                 request_id=request_id,
@@ -60,7 +64,8 @@ class GraphQLEndpoint:
                 settings=self.settings,
                 viewer=viewer,
                 session=session,
-                loaders=Loaders.build(session, viewer),
+                loaders=Loaders.build(session, viewer, languages),
+                languages=languages,
             )
             try:
                 response = await self.view.run(request, context=context)

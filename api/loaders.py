@@ -7,7 +7,7 @@ services/.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -28,6 +28,8 @@ from services.observations import service as observations
 from services.observations import targets
 from services.partners import service as partners
 from services.stories import service as stories
+from services.translations import service as translations
+from services.translations.languages import LanguagePreference
 from services.viewer import Viewer
 
 
@@ -79,9 +81,22 @@ class Loaders:
     action_item_history: DataLoader[UUID, list[Any]]  # key: action item id
     stories: DataLoader[StoryKey, list[Any]]
     dashboard_panels: DataLoader[UUID, list[Any]]  # key: dashboard id
+    translations: DataLoader[tuple[str, UUID], list[Any]]  # key: (subject kind, subject id)
+    languages: LanguagePreference = field(default_factory=LanguagePreference)
+
+    async def language_of(self, collaborative_id: UUID) -> tuple[str, str]:
+        """(the language this request answers in, the default) for one collaborative."""
+        collaborative = await self.collaborative.load(collaborative_id)
+        if collaborative is None:
+            return "", ""
+        default = collaborative.default_language
+        language = self.languages.resolve(collaborative_id, collaborative.languages, default)
+        return language, default
 
     @classmethod
-    def build(cls, session: AsyncSession, viewer: Viewer) -> Loaders:
+    def build(
+        cls, session: AsyncSession, viewer: Viewer, languages: LanguagePreference | None = None
+    ) -> Loaders:
         s, v = session, viewer
 
         async def latest(keys: list[tuple[UUID, int]]) -> dict[tuple[UUID, int], list[Any]]:
@@ -121,9 +136,19 @@ class Loaders:
             return found
 
         async def labels(ids: Sequence[UUID]) -> dict[UUID, Any]:
-            return {i: await dimensions.labels(session=s, collaborative_id=i) for i in ids}
+            found = {}
+            for i in ids:
+                language, default = ("", "")
+                if not loaders.languages.is_empty:
+                    language, default = await loaders.language_of(i)
+                found[i] = (
+                    await translations.labels(session=s, collaborative_id=i, language=language)
+                    if language != default
+                    else await dimensions.labels(session=s, collaborative_id=i)
+                )
+            return found
 
-        return cls(
+        loaders = cls(
             collaborative=_by_key(lambda ids: collaboratives.get_many(session=s, ids=ids)),
             partner=_by_key(lambda ids: partners.get_many(session=s, viewer=v, ids=ids)),
             partner_contact=_by_key(
@@ -183,4 +208,9 @@ class Loaders:
             dashboard_panels=_by_key(
                 lambda ids: dashboards.panels_of(session=s, viewer=v, dashboard_ids=ids), list
             ),
+            translations=_by_key(
+                lambda keys: translations.translations_of(session=s, viewer=v, keys=keys), list
+            ),
+            languages=languages or LanguagePreference(),
         )
+        return loaders

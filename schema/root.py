@@ -30,6 +30,8 @@ from schema.partners import mutations as partner_mutations
 from schema.partners.types import Partner
 from schema.relay import Node, resolve_nodes
 from schema.stories import mutations as story_mutations
+from schema.translations import mutations as translation_mutations
+from schema.translations.types import choose_language
 from schema.viewer import Viewer, resolve_viewer
 from services.collaboratives import service as collaboratives
 from services.dashboards import service as dashboards
@@ -45,11 +47,17 @@ class Query:
     viewer: Viewer = strawberry.field(resolver=resolve_viewer)
 
     @strawberry.field(description="Any object by its global id; null when unknown or not visible.")
-    async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
+    async def node(
+        self, info: Info[Context, None], id: strawberry.ID, language: str | None = None
+    ) -> Node | None:
+        choose_language(info, language)
         return (await resolve_nodes(info, [id]))[0]
 
     @strawberry.field(description=f"Objects by global id, in order (at most {MAX_NODES}).")
-    async def nodes(self, info: Info[Context, None], ids: list[strawberry.ID]) -> list[Node | None]:
+    async def nodes(
+        self, info: Info[Context, None], ids: list[strawberry.ID], language: str | None = None
+    ) -> list[Node | None]:
+        choose_language(info, language)
         if len(ids) > MAX_NODES:
             raise DomainError.single(("ids",), ErrorCode.OUT_OF_RANGE, f"at most {MAX_NODES} ids")
         return await resolve_nodes(info, ids)
@@ -72,8 +80,14 @@ class Query:
         "completeness, as of a day (today by default). Null for an unknown collaborative.",
     )
 
-    @strawberry.field(description="A collaborative by its slug.")
-    async def collaborative(self, info: Info[Context, None], slug: str) -> Collaborative | None:
+    @strawberry.field(
+        description="A collaborative by its slug. `language` (else the Accept-Language header) "
+        "chooses the language of names and labels, falling back to its default language."
+    )
+    async def collaborative(
+        self, info: Info[Context, None], slug: str, language: str | None = None
+    ) -> Collaborative | None:
+        choose_language(info, language)
         found = await collaboratives.get_by_slug(session=info.context.session, slug=slug)
         return Collaborative.from_model(found) if found else None
 
@@ -183,6 +197,11 @@ class Mutation:
     save_dashboard = strawberry.mutation(
         resolver=dashboard_mutations.save_dashboard,
         description="Create or replace (its creator or the backbone) a dashboard by its slug.",
+    )
+    set_translations = strawberry.mutation(
+        resolver=translation_mutations.set_translations,
+        description="Set one field's texts in the collaborative's other languages (whoever may "
+        "edit the object); empty text removes one. All or nothing.",
     )
 
 

@@ -314,10 +314,12 @@ async def seed_demo(session: AsyncSession) -> bool:
     from seeds.demo_governance import seed_governance
     from seeds.demo_measures import seed_measurement
     from seeds.demo_stories import seed_stories
+    from seeds.demo_translations import seed_translations
 
     await seed_measurement(session, collaborative_id)
     await seed_governance(session, collaborative_id)
     await seed_actions(session, collaborative_id)
     await seed_stories(session, collaborative_id)
     await seed_dashboards(session, collaborative_id)
+    await seed_translations(session, collaborative_id)
     return True

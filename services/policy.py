@@ -8,9 +8,10 @@ so that a bug in a resolver leaks nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from services.actions.models import ActionItem
 from services.audit.models import AuditEvent
@@ -21,6 +22,7 @@ from services.measures.models import PerformanceMeasure
 from services.observations.models import Observation, ObservationStatus
 from services.partners.models import Partner, ProfileVisibility
 from services.stories.models import Story
+from services.translations.models import Translation
 from services.viewer import Role, Viewer
 from services.visibility import Visibility
 
@@ -174,6 +176,32 @@ def audit_visible(viewer: Viewer) -> ColumnElement[bool]:
     )
 
 
+# -- translations --------------------------------------------------------------------------
+
+
+def translation_visible(
+    viewer: Viewer, subjects: Iterable[tuple[str, Any, ColumnElement[bool] | None]]
+) -> ColumnElement[bool]:
+    """A translation is readable exactly when its subject is: (kind, table, predicate) per
+    kind, the predicate being the subject's own rule (None: anyone reads that table)."""
+    return or_(
+        false(),
+        *(
+            and_(
+                Translation.subject_kind == kind,
+                exists(
+                    select(1).where(
+                        model.collaborative_id == Translation.collaborative_id,
+                        model.id == Translation.subject_id,
+                        true() if visible is None else visible,
+                    )
+                ),
+            )
+            for kind, model, visible in subjects
+        ),
+    )
+
+
 # -- governance: proposals, comments, votes ------------------------------------------------
 
 
@@ -309,3 +337,11 @@ def can_replace_dashboard(viewer: Viewer, dashboard: Dashboard) -> bool:
         dashboard.created_by == viewer.account_id
         or dashboard.collaborative_id in viewer.backbone_of
     )
+
+
+def can_translate(viewer: Viewer, kind: str, subject: Any) -> bool:
+    """Whoever may edit a subject keeps its translations: a measure's own partner, and the
+    backbone for the common agenda, indicators, dimensions and shared measures."""
+    if kind == "performance_measure":
+        return can_define_measures(viewer, subject.partner_id)
+    return can_steward_agenda(viewer, subject.collaborative_id)

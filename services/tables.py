@@ -25,6 +25,7 @@ from services.metadata import SQLModel
 from services.observations.models import Observation, ObservationBatch, Target
 from services.partners.models import Partner, PartnerContact
 from services.stories.models import Story
+from services.translations.models import Translation
 
 metadata = SQLModel.metadata
 
@@ -59,5 +60,6 @@ __all__ = [
     "SharedMeasure",
     "Story",
     "Target",
+    "Translation",
     "metadata",
 ]

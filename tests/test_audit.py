@@ -169,6 +169,37 @@ async def test_a_residents_private_story_is_theirs_alone_in_the_trail(client, ta
         assert await trail(client, table, other, story_id) == []
 
 
+SET_TRANSLATIONS = """mutation($input: SetTranslationsInput!) { setTranslations(input: $input) {
+  userErrors { field code message } } }"""
+
+
+@pytest.mark.parametrize(
+    ("visibility", "backbone_sees"),
+    [(Visibility.PRIVATE, False), (Visibility.COLLABORATIVE, True)],
+)
+async def test_a_measures_translations_are_audited_as_the_measure_is_seen(
+    client, table, visibility, backbone_sees
+) -> None:
+    measure = table["measures"][visibility]
+    translations = {
+        "subjectId": to_global_id("Measure", measure.id),
+        "field": "name",
+        "translations": [{"language": "es", "text": "Familias atendidas"}],
+    }
+    body = await graphql(
+        client, SET_TRANSLATIONS, {"input": translations}, table["viewers"]["casa"]
+    )
+    assert body["data"]["setTranslations"]["userErrors"] == []
+
+    def translated(events: list[dict[str, Any]]) -> list[str]:
+        return [e["after"]["text"] for e in events if e["table"] == "translation"]
+
+    assert translated(await trail(client, table, "casa")) == ["Familias atendidas"]
+    backbone = translated(await trail(client, table, "backbone"))
+    assert backbone == (["Familias atendidas"] if backbone_sees else [])
+    assert translated(await trail(client, table, "food")) == []
+
+
 async def test_a_draft_is_its_owner_alone_in_the_trail(client, table, session) -> None:
     measure = table["measures"][Visibility.COLLABORATIVE]
     session.add(

@@ -426,6 +426,7 @@ async def test_the_api_role_may_delete_only_links_and_targets(connection) -> Non
         "measure_contribution",
         "measure_dimension",
         "target",
+        "translation",  # removing a translation shows the default-language text again
     ]
 
 

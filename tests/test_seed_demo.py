@@ -372,3 +372,43 @@ async def test_the_demo_has_a_public_dashboard_a_members_only_one_and_stories(
     stories = [s for p in panels if p["subject"] for s in p["subject"]["stories"]]
     assert any(s["kind"] == "ROOT_CAUSE" and len(s["whys"]) >= 3 for s in stories)
     assert {s["language"] for s in stories} == {"en", "es"}
+
+
+SPANISH_AGENDA = """query($slug: String!) { collaborative(slug: $slug) { language
+  domains { name missingTranslations { field }
+    results { statement missingTranslations { field } } }
+  indicators(first: 50) { nodes { name missingTranslations { field } } }
+  sharedMeasures { nodes { name missingTranslations { field } } }
+  dimensions(first: 50) { nodes { name missingTranslations { field }
+    categories { key label missingTranslations { field } } } }
+  measures(first: 50, text: "Families enrolled") { nodes { name } } } }"""
+
+
+async def test_a_spanish_speaking_member_reads_the_demo_agenda_in_spanish(
+    client, session, settings: Settings
+) -> None:
+    # given the demo, and a resident whose browser prefers Spanish
+    await seed_demo(session)
+    headers = {
+        "Authorization": f"Bearer {issue_token(settings, 'resident@demo.tablero.example')}",
+        "Accept-Language": "es-US,es;q=0.9,en;q=0.8",
+    }
+    # when
+    body = await graphql(client, SPANISH_AGENDA, {"slug": SLUG}, headers)
+    # then the agenda, indicators, shared measures and the whole vocabulary have no gaps
+    found = body["data"]["collaborative"]
+    assert found["language"] == "es"
+    objects = [
+        *found["domains"],
+        *(r for d in found["domains"] for r in d["results"]),
+        *found["indicators"]["nodes"],
+        *found["sharedMeasures"]["nodes"],
+        *found["dimensions"]["nodes"],
+        *(c for d in found["dimensions"]["nodes"] for c in d["categories"]),
+    ]
+    assert len(objects) == 4 + 6 + 6 + 3 + 5 + 23  # domains, results, ... categories
+    assert all(o["missingTranslations"] == [] for o in objects)
+    assert {d["name"] for d in found["domains"]} >= {"Educación", "Vivienda", "Salud"}
+    labels = {c["key"]: c["label"] for d in found["dimensions"]["nodes"] for c in d["categories"]}
+    assert labels["spanish"] == "Español"
+    assert found["measures"]["nodes"] == [{"name": "Familias inscritas en visitas al hogar"}]

@@ -9,7 +9,7 @@ for what is not private to a partner, and each person for their own changes. The
 can only read it; updating or deleting audit rows is refused to everyone.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-01
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -42,6 +42,7 @@ DECLARE
   tenant uuid := (subject ->> 'collaborative_id')::uuid;
   owner uuid := (subject ->> 'partner_id')::uuid;
   seen text := subject ->> 'visibility';
+  measure uuid;
 BEGIN
   IF TG_OP = 'UPDATE' AND old_row = new_row THEN
     RETURN NULL;
@@ -51,11 +52,18 @@ BEGIN
   ELSIF TG_TABLE_NAME = 'partner' THEN
     owner := (subject ->> 'id')::uuid;
   END IF;
-  -- Rows that belong to a measure are its owner's, and seen as the measure is seen.
-  IF subject ->> 'measure_id' IS NOT NULL AND (owner IS NULL OR seen IS NULL) THEN
+  -- A measure's own parts (dimensions, contributions, targets, batches, translations) are
+  -- its owner's and seen as it is seen. Rows that only link to a measure (a story, an
+  -- action item) keep their own owner and visibility.
+  IF TG_TABLE_NAME IN ('measure_dimension', 'measure_contribution', 'target',
+                       'observation_batch') THEN
+    measure := (subject ->> 'measure_id')::uuid;
+  ELSIF TG_TABLE_NAME = 'translation' AND subject ->> 'subject_kind' = 'performance_measure' THEN
+    measure := (subject ->> 'subject_id')::uuid;
+  END IF;
+  IF measure IS NOT NULL AND (owner IS NULL OR seen IS NULL) THEN
     SELECT coalesce(owner, m.partner_id), coalesce(seen, m.visibility) INTO owner, seen
-      FROM performance_measure m
-      WHERE m.collaborative_id = tenant AND m.id = (subject ->> 'measure_id')::uuid;
+      FROM performance_measure m WHERE m.collaborative_id = tenant AND m.id = measure;
   END IF;
   -- A draft is its owner's alone until it is published.
   IF TG_TABLE_NAME = 'observation' AND (subject ->> 'status') = 'draft' THEN

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from api.context import Context
 from schema.relay import Node, fetches_nodes, to_global_id
+from schema.translations.types import Translatable, translated
 from services.agenda import service as agenda
 from services.agenda.models import Domain as DomainModel
 from services.agenda.models import Result as ResultModel
@@ -19,9 +20,9 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(description="A theme of the common agenda (housing, education, ...).")
-class Domain(Node):
-    name: str
-    description: str
+class Domain(Node, Translatable):
+    name: str = translated()
+    description: str = translated()
     model: strawberry.Private[DomainModel]
 
     @classmethod
@@ -35,9 +36,9 @@ class Domain(Node):
 
 
 @strawberry.type(description="A population-level condition of well-being the table works for.")
-class Result(Node):
-    statement: str
-    description: str
+class Result(Node, Translatable):
+    statement: str = translated()
+    description: str = translated()
     model: strawberry.Private[ResultModel]
 
     @classmethod

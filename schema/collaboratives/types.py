@@ -88,6 +88,10 @@ class Collaborative(Node):
             ),
         )
 
+    @strawberry.field(description="The language of this answer's names and labels.")
+    async def language(self, info: Info[Context, None]) -> str:
+        return (await info.context.loaders.language_of(self.raw_id))[0] or self.default_language
+
     @strawberry.field(description="The partners the viewer may see, by name.")
     async def partners(
         self,

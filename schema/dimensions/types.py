@@ -10,21 +10,28 @@ from strawberry.types import Info
 
 from api.context import Context
 from schema.relay import Node, fetches_nodes, to_global_id
+from schema.translations.types import Translatable, translated
 from services.dimensions import service as dimensions
 from services.dimensions.models import Dimension as DimensionModel
 from services.dimensions.models import DimensionCategory
 
 
 @strawberry.type(description="A category of a dimension, in the community's words.")
-class Category:
+class Category(Node, Translatable):
     key: str
-    label: str
+    label: str = translated()
     position: int
     model: strawberry.Private[DimensionCategory]
 
     @classmethod
     def from_model(cls, m: DimensionCategory) -> Category:
-        return cls(key=m.key, label=m.label, position=m.position, model=m)
+        return cls(
+            id=to_global_id("Category", m.id),
+            key=m.key,
+            label=m.label,
+            position=m.position,
+            model=m,
+        )
 
     @strawberry.field(description="The broader category this one is counted in, if any.")
     async def rolls_up_to(self, info: Info[Context, None]) -> Category | None:
@@ -35,9 +42,9 @@ class Category:
 
 
 @strawberry.type(description="A way to disaggregate data (race/ethnicity, income, ...).")
-class Dimension(Node):
+class Dimension(Node, Translatable):
     key: str
-    name: str
+    name: str = translated()
     model: strawberry.Private[DimensionModel]
 
     @classmethod
@@ -59,3 +66,9 @@ async def load_dimensions(info: Info[Context, None], ids: list[UUID]) -> list[Di
 async def fetch_dimensions(info: Info[Context, None], ids: Any) -> dict[UUID, Dimension]:
     found = await dimensions.get_many(session=info.context.session, ids=ids)
     return {k: Dimension.from_model(v) for k, v in found.items()}
+
+
+@fetches_nodes("Category")
+async def fetch_categories(info: Info[Context, None], ids: Any) -> dict[UUID, Category]:
+    found = await dimensions.categories_by_id(session=info.context.session, ids=ids)
+    return {k: Category.from_model(v) for k, v in found.items()}

@@ -21,6 +21,7 @@ from schema.observations.fields import Series
 from schema.observations.types import Period
 from schema.partners.types import ProfileVisibilityEnum
 from schema.relay import fetches_nodes, to_global_id
+from schema.translations.types import Translatable, translated
 from services.indicators import service as indicators
 from services.indicators.models import Indicator as IndicatorModel
 
@@ -32,9 +33,9 @@ class Baseline:
 
 
 @strawberry.type(description="A population indicator of a result, community-defined.")
-class Indicator(Series):
-    name: str
-    definition: str
+class Indicator(Series, Translatable):
+    name: str = translated()
+    definition: str = translated()
     unit: UnitEnum  # type: ignore[valid-type]
     direction: DirectionEnum  # type: ignore[valid-type]
     kind: IndicatorKindEnum  # type: ignore[valid-type]

@@ -25,6 +25,7 @@ from schema.indicators.types import Indicator
 from schema.observations.fields import Series
 from schema.partners.types import Partner
 from schema.relay import Node, fetches_nodes, to_global_id
+from schema.translations.types import Translatable, translated
 from services.measures import service as measures
 from services.measures import shared as shared_measures
 from services.measures.models import PerformanceMeasure
@@ -32,9 +33,9 @@ from services.measures.models import SharedMeasure as SharedMeasureModel
 
 
 @strawberry.type(description="A measure definition ratified so that partners report alike.")
-class SharedMeasure(Node):
-    name: str
-    definition: str
+class SharedMeasure(Node, Translatable):
+    name: str = translated()
+    definition: str = translated()
     unit: UnitEnum  # type: ignore[valid-type]
     direction: DirectionEnum  # type: ignore[valid-type]
     numerator_definition: str
@@ -42,6 +43,7 @@ class SharedMeasure(Node):
     aggregation: AggregationEnum  # type: ignore[valid-type]
     granularity: GranularityEnum  # type: ignore[valid-type]
     status: SharedMeasureStatusEnum  # type: ignore[valid-type]
+    model: strawberry.Private[SharedMeasureModel]
 
     @classmethod
     def from_model(cls, m: SharedMeasureModel) -> SharedMeasure:
@@ -56,6 +58,7 @@ class SharedMeasure(Node):
             aggregation=m.aggregation,
             granularity=m.granularity,
             status=m.status,
+            model=m,
         )
 
 
@@ -73,9 +76,9 @@ class VisibilityChange:
 
 
 @strawberry.type(description="A partner's own performance measure of its work.")
-class Measure(Series):
-    name: str
-    description: str
+class Measure(Series, Translatable):
+    name: str = translated()
+    description: str = translated()
     quadrant: QuadrantEnum  # type: ignore[valid-type]
     unit: UnitEnum  # type: ignore[valid-type]
     direction: DirectionEnum  # type: ignore[valid-type]

@@ -1,0 +1,1 @@
+"""GraphQL types and mutations: translations and language negotiation."""

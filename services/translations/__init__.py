@@ -1,0 +1,1 @@
+"""Translations: names, definitions and labels in each of a collaborative's languages."""

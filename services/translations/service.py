@@ -1,0 +1,220 @@
+"""Reading and keeping translations.
+
+Reads are batched (one statement for every subject of a page) and filtered by the subject's
+own visibility, twin of the RLS policy on `translation`. Writes replace the given languages
+of one field of one subject, all or nothing, by whoever may edit the subject.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, delete
+from sqlalchemy.orm import aliased
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services import policy
+from services.collaboratives.models import Collaborative
+from services.crud import fetch_one
+from services.dimensions.models import Dimension, DimensionCategory
+from services.errors import DomainError, ErrorCode, Problem, not_found
+from services.translations.models import Translation, TranslationBase
+from services.translations.subjects import BY_KIND, BY_MODEL, Subject, visibility_rules
+from services.validation import validated
+from services.viewer import Viewer
+
+SubjectKey = tuple[str, UUID]  # (kind, subject id)
+
+
+@dataclass(frozen=True)
+class Missing:
+    field: str
+    language: str
+
+
+def kind_of(row: Any) -> str:
+    """The subject kind of a table row (KeyError for a row that is not translatable)."""
+    return BY_MODEL[type(row)].kind
+
+
+async def translations_of(
+    *, session: AsyncSession, viewer: Viewer, keys: Sequence[SubjectKey]
+) -> dict[SubjectKey, list[Translation]]:
+    """Every translation of each subject the viewer may see, in one statement."""
+    statement = (
+        select(Translation)
+        .where(col(Translation.subject_id).in_({i for _, i in keys}))
+        .where(policy.translation_visible(viewer, visibility_rules(viewer)))
+        .order_by(col(Translation.field), col(Translation.language))
+    )
+    found: dict[SubjectKey, list[Translation]] = {k: [] for k in keys}
+    for row in (await session.exec(statement)).all():
+        key = (row.subject_kind, row.subject_id)
+        if key in found:
+            found[key].append(row)
+    return found
+
+
+def text_in(rows: Sequence[Translation], field: str, language: str, base: str) -> str:
+    """The field's text in `language`, the base (default-language) text when untranslated."""
+    for row in rows:
+        if row.field == field and row.language == language:
+            return row.text
+    return base
+
+
+def missing(
+    subject: Any, rows: Sequence[Translation], languages: Sequence[str], default: str
+) -> list[Missing]:
+    """Each (field, language) with base text but no translation: the gaps editors should fill."""
+    have = {(r.field, r.language) for r in rows}
+    return [
+        Missing(field, language)
+        for field in BY_MODEL[type(subject)].fields
+        if getattr(subject, field)
+        for language in languages
+        if language != default and (field, language) not in have
+    ]
+
+
+async def labels(
+    *, session: AsyncSession, collaborative_id: UUID, language: str
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """(dimension key, category key) -> (dimension name, category label) in `language`,
+    the default-language text where nobody translated it. Dimensions are public."""
+    named, labelled = aliased(Translation), aliased(Translation)
+
+    def joined(t: Any, kind: str, field: str, subject_id: Any) -> Any:
+        return and_(
+            t.collaborative_id == collaborative_id,
+            t.subject_kind == kind,
+            t.subject_id == subject_id,
+            t.field == field,
+            t.language == language,
+        )
+
+    statement = (
+        select(
+            Dimension.key,
+            func.coalesce(named.text, Dimension.name),
+            DimensionCategory.key,
+            func.coalesce(labelled.text, DimensionCategory.label),
+        )
+        .join(
+            DimensionCategory,
+            (DimensionCategory.collaborative_id == Dimension.collaborative_id)
+            & (DimensionCategory.dimension_id == Dimension.id),
+        )
+        .outerjoin(named, joined(named, "dimension", "name", Dimension.id))
+        .outerjoin(labelled, joined(labelled, "dimension_category", "label", DimensionCategory.id))
+        .where(Dimension.collaborative_id == collaborative_id)
+    )
+    return {(d, c): (name, label) for d, name, c, label in (await session.exec(statement)).all()}
+
+
+def _checked(
+    collaborative: Collaborative, field: str, fields: Sequence[str], items: Sequence[Mapping]
+) -> dict[str, str]:
+    """language -> text (empty: remove), or a DomainError naming every bad item."""
+    problems: list[Problem] = []
+    if field not in fields:
+        problems.append(
+            Problem(("field",), ErrorCode.INVALID, f"translatable fields: {', '.join(fields)}")
+        )
+    listed = {lang.lower(): lang for lang in collaborative.languages}
+    chosen: dict[str, str] = {}
+    for index, item in enumerate(items):
+        at = ("translations", str(index))
+        language = listed.get(str(item.get("language", "")).strip().lower())
+        text = str(item.get("text", "")).strip()
+        if language is None:
+            problems.append(
+                Problem(
+                    (*at, "language"),
+                    ErrorCode.INVALID,
+                    f"not a language of this collaborative ({', '.join(collaborative.languages)})",
+                )
+            )
+        elif language == collaborative.default_language:
+            problems.append(
+                Problem(
+                    (*at, "language"),
+                    ErrorCode.INVALID,
+                    f"{language} is the default language: its text is the field itself",
+                )
+            )
+        elif language in chosen:
+            problems.append(Problem((*at, "language"), ErrorCode.DUPLICATE, "given twice"))
+        else:
+            if text:
+                try:
+                    validated(TranslationBase, {"language": language, "text": text}, prefix=at)
+                except DomainError as e:
+                    problems.extend(e.problems)
+            chosen[language] = text
+    if problems:
+        raise DomainError(problems)
+    return chosen
+
+
+async def _editable(
+    session: AsyncSession, viewer: Viewer, kind: str | None, subject_id: UUID | None
+) -> tuple[Subject, Any]:
+    """The subject row, if the viewer may see and edit it; not found otherwise, either way."""
+    subject_type = BY_KIND.get(kind or "")
+    if subject_type is not None:
+        visible = subject_type.visible(viewer) if subject_type.visible else None
+        row = await fetch_one(session, subject_type.model, subject_id, visible)
+        if row is not None and policy.can_translate(viewer, subject_type.kind, row):
+            return subject_type, row
+    raise not_found(("subjectId",), "translatable object")
+
+
+async def set_translations(
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    kind: str | None,
+    subject_id: UUID | None,
+    field: str,
+    items: Sequence[Mapping[str, Any]],
+) -> Any:
+    """Set (or, with empty text, remove) one field's translations; returns the subject row."""
+    subject_type, subject = await _editable(session, viewer, kind, subject_id)
+    collaborative = await session.get(Collaborative, subject.collaborative_id)
+    assert collaborative is not None  # the subject's foreign key
+    chosen = _checked(collaborative, field, subject_type.fields, items)
+    where = (
+        Translation.collaborative_id == subject.collaborative_id,
+        Translation.subject_kind == subject_type.kind,
+        Translation.subject_id == subject.id,
+        Translation.field == field,
+    )
+    existing = {
+        t.language: t for t in (await session.exec(select(Translation).where(*where))).all()
+    }
+    async with session.begin_nested():
+        gone = [lang for lang, text in chosen.items() if not text and lang in existing]
+        if gone:
+            await session.exec(  # type: ignore[call-overload]
+                delete(Translation).where(*where, col(Translation.language).in_(gone))
+            )
+        for language, text in chosen.items():
+            if not text:
+                continue
+            row = existing.get(language) or Translation(
+                collaborative_id=subject.collaborative_id,
+                subject_kind=subject_type.kind,
+                subject_id=subject.id,
+                field=field,
+                language=language,
+                text=text,
+            )
+            row.text = text
+            session.add(row)
+        await session.flush()
+    return subject
