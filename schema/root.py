@@ -93,11 +93,17 @@ class Query:
 
     @strawberry.field(
         description="A saved dashboard by its collaborative's slug and its own: public ones for "
-        "anyone, members-only ones for members; null alike for unknown and hidden."
+        "anyone, members-only ones for members; null alike for unknown and hidden. `language` "
+        "(else Accept-Language) chooses the language of its titles and of everything in it."
     )
     async def dashboard(
-        self, info: Info[Context, None], collaborative_slug: str, slug: str
+        self,
+        info: Info[Context, None],
+        collaborative_slug: str,
+        slug: str,
+        language: str | None = None,
     ) -> Dashboard | None:
+        choose_language(info, language)
         ctx = info.context
         found = await dashboards.by_slug(
             session=ctx.session, viewer=ctx.viewer, collaborative_slug=collaborative_slug, slug=slug

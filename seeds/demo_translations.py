@@ -80,6 +80,23 @@ SPANISH: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
     ("performance_measure", ("measure", "casa.completed"), "name",
      "Familias que completan el programa de visitas al hogar"),
     ("performance_measure", ("measure", "casa.screened"), "name", "Niños evaluados a tiempo"),
+    ("performance_measure", ("measure", "digital.connected"), "name",
+     "Hogares conectados a internet en casa"),
+    ("dashboard", ("dashboard", "community-dashboard"), "title", "Riverside Prospera"),
+    ("dashboard", ("dashboard", "community-dashboard"), "description",
+     "Cómo les va a los niños y las familias de Riverside, y lo que aportan los socios."),
+    ("dashboard_panel", ("panel", "community-dashboard", "0"), "title", "Listos para el kínder"),
+    ("dashboard_panel", ("panel", "community-dashboard", "1"), "title",
+     "Brechas en la preparación"),
+    ("dashboard_panel", ("panel", "community-dashboard", "2"), "title",
+     "Niños latinos listos"),
+    ("dashboard_panel", ("panel", "community-dashboard", "4"), "title",
+     "Evaluados a tiempo (Casa)"),
+    ("dashboard_panel", ("panel", "community-dashboard", "7"), "title",
+     "Banda ancha en casa (miembros)"),
+    ("dashboard", ("dashboard", "partner-progress"), "title", "Avance de los socios"),
+    ("dashboard", ("dashboard", "partner-progress"), "description",
+     "Solo para miembros: las medidas que los socios comparten con la mesa."),
 )  # fmt: skip
 
 # (dimension key, category key, Spanish label); neighborhood names stay as they are.

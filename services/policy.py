@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from services.actions.models import ActionItem
 from services.audit.models import AuditEvent
-from services.dashboards.models import Dashboard
+from services.dashboards.models import Dashboard, DashboardPanel
 from services.governance.models import Proposal, VoterGroup
 from services.indicators.models import Indicator, IndicatorStatus
 from services.measures.models import PerformanceMeasure
@@ -326,6 +326,17 @@ def dashboard_visible(viewer: Viewer) -> ColumnElement[bool]:
     )
 
 
+def dashboard_panel_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """A panel is seen with its dashboard (its subject is checked again when read)."""
+    return exists(
+        select(1).where(
+            Dashboard.collaborative_id == DashboardPanel.collaborative_id,
+            Dashboard.id == DashboardPanel.dashboard_id,
+            dashboard_visible(viewer),
+        )
+    )
+
+
 def can_save_dashboards(viewer: Viewer, collaborative_id: UUID) -> bool:
     """Any member, residents included, arranges a dashboard for the community (a person)."""
     return viewer.account_id is not None and collaborative_id in viewer.member_of
@@ -344,4 +355,8 @@ def can_translate(viewer: Viewer, kind: str, subject: Any) -> bool:
     backbone for the common agenda, indicators, dimensions and shared measures."""
     if kind == "performance_measure":
         return can_define_measures(viewer, subject.partner_id)
+    if kind == "dashboard":
+        return can_replace_dashboard(viewer, subject)
+    if kind == "dashboard_panel":
+        return False  # its titles come with each saveDashboard, as panels are replaced
     return can_steward_agenda(viewer, subject.collaborative_id)

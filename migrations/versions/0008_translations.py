@@ -36,13 +36,26 @@ def _subject(table: str, extra: str = "") -> str:
     )
 
 
-READ = " OR ".join(_subject(t) for t in (*STEWARDED, "performance_measure"))
+# A dashboard's texts are kept by its creator and the backbone, like the dashboard itself.
+KEEPS_DASHBOARD = (
+    "(d.created_by = (SELECT tablero_account_id()) "
+    "OR d.collaborative_id = ANY ((SELECT tablero_backbone_of())::uuid[]))"
+)
+READ = " OR ".join(
+    _subject(t) for t in (*STEWARDED, "performance_measure", "dashboard", "dashboard_panel")
+)
 WRITE = " OR ".join(
     [
         *(f"({BACKBONE} AND {_subject(t)})" for t in STEWARDED),
         _subject(
             "performance_measure",
             " AND s.partner_id = ANY ((SELECT tablero_partner_ids())::uuid[])",
+        ),
+        _subject("dashboard", f" AND {KEEPS_DASHBOARD.replace('d.', 's.')}"),
+        _subject(
+            "dashboard_panel",
+            " AND EXISTS (SELECT 1 FROM dashboard d WHERE d.collaborative_id = s.collaborative_id"
+            f" AND d.id = s.dashboard_id AND {KEEPS_DASHBOARD})",
         ),
     ]
 )

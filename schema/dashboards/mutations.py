@@ -13,6 +13,7 @@ from schema.errors import UserError, attempt
 from schema.partners.types import ProfileVisibilityEnum
 from schema.relay import raw_id
 from schema.stories.mutations import subject_ids
+from schema.translations.mutations import TranslationInput
 from services.dashboards import service as dashboards
 from services.dashboards.service import PanelInput
 from services.partners.models import ProfileVisibility
@@ -23,6 +24,11 @@ class DashboardPanelInput:
     subject_id: strawberry.ID = strawberry.field(description="A Measure's or an Indicator's id.")
     chart: ChartKindEnum  # type: ignore[valid-type]
     title: str = ""
+    title_translations: list[TranslationInput] = strawberry.field(
+        default_factory=list,
+        description="The title in the collaborative's other languages (sent with every save, "
+        "as panels are replaced).",
+    )
     dimension: str | None = None
     category: str | None = None
     from_: date | None = strawberry.field(default=None, name="from")
@@ -58,6 +64,9 @@ def _panel(panel: DashboardPanelInput) -> PanelInput:
             "period_from": panel.from_,
             "period_to": panel.to,
         },
+        title_translations=[
+            {"language": t.language, "text": t.text} for t in panel.title_translations
+        ],
     )
 
 

@@ -19,6 +19,7 @@ from schema.observations.fields import Series, chart_of
 from schema.partners.types import ProfileVisibilityEnum
 from schema.relay import Node, fetches_nodes, to_global_id
 from schema.stories.types import load_subject
+from schema.translations.types import Translatable, translated
 from services.dashboards import service as dashboards
 from services.dashboards.models import ChartKind
 from services.dashboards.models import Dashboard as DashboardModel
@@ -28,9 +29,9 @@ ChartKindEnum = strawberry.enum(ChartKind, name="ChartKind", description="How a 
 
 
 @strawberry.type(description="One panel of a dashboard: a measure or an indicator, charted.")
-class DashboardPanel:
+class DashboardPanel(Translatable):
     position: int
-    title: str
+    title: str = translated()
     chart: ChartKindEnum  # type: ignore[valid-type]
     dimension: str | None = strawberry.field(
         description="The dimension it breaks down by (a disparity's groups, or with `category`, "
@@ -75,10 +76,10 @@ class DashboardPanel:
 
 
 @strawberry.type(description="A community-defined, saved dashboard, addressed by its slug.")
-class Dashboard(Node):
+class Dashboard(Node, Translatable):
     slug: str
-    title: str
-    description: str
+    title: str = translated()
+    description: str = translated()
     visibility: ProfileVisibilityEnum  # type: ignore[valid-type]
     created_at: datetime | None
     updated_at: datetime | None

@@ -32,6 +32,7 @@ from services.errors import DomainError, ErrorCode, Problem, not_found
 from services.indicators import service as indicators
 from services.measures import service as measures
 from services.pagination import Listing
+from services.translations import service as translations
 from services.validation import validated
 from services.viewer import Viewer
 
@@ -43,6 +44,7 @@ class PanelInput:
     measure_id: UUID | None
     indicator_id: UUID | None
     fields: Mapping[str, Any]  # PanelBase's: chart, title, dimension, category, period range
+    title_translations: Sequence[Mapping[str, str]] = ()  # {language, text} each
 
 
 _DUPLICATE = "uq_dashboard_collaborative_id_slug"
@@ -74,6 +76,9 @@ async def save_dashboard(
         )
     dashboard = validated(DashboardBase, data)
     rows = await _panels(session, viewer, collaborative_id, panels)
+    collaborative = await session.get(Collaborative, collaborative_id)
+    assert collaborative is not None  # the viewer is a member of it
+    titles = _panel_titles(collaborative, panels)
     existing = (
         await session.exec(
             select(Dashboard).where(
@@ -101,15 +106,18 @@ async def save_dashboard(
                 for name, value in dashboard.model_dump(exclude={"slug"}).items():
                     setattr(existing, name, value)
                 existing.updated_at = func.now()  # type: ignore[assignment]
-                await session.exec(
-                    delete(DashboardPanel).where(  # type: ignore[call-overload]
-                        col(DashboardPanel.collaborative_id) == collaborative_id,
-                        col(DashboardPanel.dashboard_id) == existing.id,
-                    )
-                )
+                await _drop_panels(session, existing)
             session.add(existing)
-            session.add_all(DashboardPanel(dashboard_id=existing.id, **row) for row in rows)
+            new = [DashboardPanel(dashboard_id=existing.id, **row) for row in rows]
+            session.add_all(new)
             await session.flush()
+            await translations.add_texts(
+                session=session,
+                collaborative_id=collaborative_id,
+                kind="dashboard_panel",
+                field="title",
+                texts={panel.id: text for panel, text in zip(new, titles, strict=True) if text},
+            )
     except IntegrityError as e:
         if _DUPLICATE in str(e.orig):
             raise DomainError.single(
@@ -247,3 +255,42 @@ async def panels_of(
     for panel in (await session.exec(statement)).all():
         grouped[panel.dashboard_id].append(panel)
     return grouped
+
+
+def _panel_titles(
+    collaborative: Collaborative, panels: Sequence[PanelInput]
+) -> list[dict[str, str]]:
+    """Each panel's title in further languages, checked before anything is written."""
+    problems: list[Problem] = []
+    titles: list[dict[str, str]] = []
+    for i, panel in enumerate(panels):
+        try:
+            titles.append(
+                translations.checked_texts(
+                    collaborative,
+                    "title",
+                    panel.title_translations,
+                    ("panels", str(i), "titleTranslations"),
+                )
+            )
+        except DomainError as e:
+            problems += e.problems
+    if problems:
+        raise DomainError(problems)
+    return titles
+
+
+async def _drop_panels(session: AsyncSession, dashboard: Dashboard) -> None:
+    """Remove a dashboard's panels, their title translations first."""
+    where = (
+        col(DashboardPanel.collaborative_id) == dashboard.collaborative_id,
+        col(DashboardPanel.dashboard_id) == dashboard.id,
+    )
+    old = (await session.exec(select(DashboardPanel.id).where(*where))).all()
+    await translations.forget_texts(
+        session=session,
+        collaborative_id=dashboard.collaborative_id,
+        kind="dashboard_panel",
+        subject_ids=list(old),
+    )
+    await session.exec(delete(DashboardPanel).where(*where))  # type: ignore[call-overload]

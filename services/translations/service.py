@@ -117,7 +117,11 @@ async def labels(
 
 
 def _checked(
-    collaborative: Collaborative, field: str, fields: Sequence[str], items: Sequence[Mapping]
+    collaborative: Collaborative,
+    field: str,
+    fields: Sequence[str],
+    items: Sequence[Mapping],
+    path: tuple[str, ...] = ("translations",),
 ) -> dict[str, str]:
     """language -> text (empty: remove), or a DomainError naming every bad item."""
     problems: list[Problem] = []
@@ -128,7 +132,7 @@ def _checked(
     listed = {lang.lower(): lang for lang in collaborative.languages}
     chosen: dict[str, str] = {}
     for index, item in enumerate(items):
-        at = ("translations", str(index))
+        at = (*path, str(index))
         language = listed.get(str(item.get("language", "")).strip().lower())
         text = str(item.get("text", "")).strip()
         if language is None:
@@ -218,3 +222,51 @@ async def set_translations(
             session.add(row)
         await session.flush()
     return subject
+
+
+def checked_texts(
+    collaborative: Collaborative, field: str, items: Sequence[Mapping], path: tuple[str, ...]
+) -> dict[str, str]:
+    """language -> text of one field's translations sent along with an object (as in
+    setTranslations, problems named under `path`); empty texts are left out."""
+    chosen = _checked(collaborative, field, (field,), items, path)
+    return {language: text for language, text in chosen.items() if text}
+
+
+async def forget_texts(
+    *, session: AsyncSession, collaborative_id: UUID, kind: str, subject_ids: Sequence[UUID]
+) -> None:
+    """Drop the translations of rows about to go (while they still exist: the policies check
+    the subject)."""
+    if subject_ids:
+        await session.exec(  # type: ignore[call-overload]
+            delete(Translation).where(
+                Translation.collaborative_id == collaborative_id,
+                Translation.subject_kind == kind,
+                col(Translation.subject_id).in_(subject_ids),
+            )
+        )
+
+
+async def add_texts(
+    *,
+    session: AsyncSession,
+    collaborative_id: UUID,
+    kind: str,
+    field: str,
+    texts: Mapping[UUID, Mapping[str, str]],
+) -> None:
+    """Write one field's translations (language -> text) for new rows, by subject id."""
+    session.add_all(
+        Translation(
+            collaborative_id=collaborative_id,
+            subject_kind=kind,
+            subject_id=subject_id,
+            field=field,
+            language=language,
+            text=text,
+        )
+        for subject_id, by_language in texts.items()
+        for language, text in by_language.items()
+    )
+    await session.flush()

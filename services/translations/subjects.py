@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement
 
 from services import policy
 from services.agenda.models import Domain, Result
+from services.dashboards.models import Dashboard, DashboardPanel
 from services.dimensions.models import Dimension, DimensionCategory
 from services.indicators.models import Indicator
 from services.measures.models import PerformanceMeasure, SharedMeasure
@@ -40,6 +41,10 @@ SUBJECTS: tuple[Subject, ...] = (
     ),
     Subject("dimension", Dimension, ("name",)),
     Subject("dimension_category", DimensionCategory, ("label",)),
+    Subject("dashboard", Dashboard, ("title", "description"), policy.dashboard_visible),
+    # Panels are replaced whenever their dashboard is saved: their titles' translations come
+    # with each saveDashboard, never through setTranslations.
+    Subject("dashboard_panel", DashboardPanel, ("title",), policy.dashboard_panel_visible),
 )
 
 BY_KIND: dict[str, Subject] = {s.kind: s for s in SUBJECTS}
