@@ -141,7 +141,7 @@ def observation_visible(viewer: Viewer) -> ColumnElement[bool]:
 def can_read_aggregates(viewer: Viewer, collaborative_id: UUID) -> bool:
     """Members and funders of a collaborative read its partners' suppressed aggregates.
 
-    Twin of the check in tablero_aggregate_contributions() (migration 0003).
+    Twin of the check in tablero_aggregate_cells() (migration 0004).
     """
     return collaborative_id in viewer.member_of or any(
         g.collaborative_id == collaborative_id and g.partner_id is not None for g in viewer.grants

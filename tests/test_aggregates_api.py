@@ -14,7 +14,7 @@ from api.settings import Settings
 from schema.relay import to_global_id
 from services.observations.models import Observation
 from services.periods import Granularity
-from tests.aggregate_fixture import AGGREGATE, Q1, RACES, Fixture, build_fixture
+from tests.aggregate_fixture import AGGREGATE, Q1, Q2, RACES, Fixture, build_fixture
 from tests.factories import graphql
 from tests.measurement_factories import make_dimension, make_indicator, make_result
 
@@ -159,33 +159,50 @@ async def test_a_malformed_dimension_key_is_refused_before_any_query(
     assert body["errors"][0]["message"] == message
 
 
-async def test_the_database_hands_contributions_only_to_members_and_funders(
-    connection, fixture
-) -> None:
+async def test_the_database_hands_cells_only_to_members_and_funders(connection, fixture) -> None:
     """The narrow path itself, as the API role: nothing without the viewer's settings,
-    nothing for another collaborative, and never a partner's id."""
-    call = text("SELECT * FROM tablero_aggregate_contributions(:id)")
+    nothing for another collaborative, and only publishable cells, never a partner's row."""
+    call = text("SELECT * FROM tablero_aggregate_cells(:id)")
 
-    async def as_api(settings_sql: str) -> list[Any]:
+    async def as_api(*settings_sql: str) -> list[Any]:
         await connection.exec_driver_sql("SET LOCAL ROLE tablero_api")
         try:
-            if settings_sql:
-                await connection.exec_driver_sql(settings_sql)
+            for statement in settings_sql:
+                await connection.exec_driver_sql(statement)
             return list(await connection.execute(call, {"id": fixture.shared.id}))
         finally:
             await connection.exec_driver_sql("RESET ROLE")
             await connection.exec_driver_sql("RESET tablero.member_of")
+            await connection.exec_driver_sql("RESET tablero.partner_ids")
 
-    assert await as_api("") == []
+    assert await as_api() == []
     other = await make_collaborative_id(connection)
     assert await as_api(f"SET LOCAL tablero.member_of = '{{{other}}}'") == []
     rows = await as_api(f"SET LOCAL tablero.member_of = '{{{fixture.collaborative.id}}}'")
-    assert len(rows) == 3 + 3 * 4 + 2  # A, B, C: Q1 total and cells; A, B: Q2; no draft, no D
     assert set(rows[0]._fields) == {
-        "contributor", "period_start", "breakdown", "value", "numerator", "denominator", "n",
-        "suppressed_at_source", "visible",
+        "period_start", "breakdown", "value", "partners", "n", "reason", "unstable",
     }  # fmt: skip
-    assert {r.contributor for r in rows} == {1, 2, 3}
+    # one row per cell: Q1's total and its four race cells, Q2's total; no draft, no D
+    assert [(r.period_start, r.breakdown) for r in rows] == [
+        (Q1, {}),
+        *((Q1, {"race_ethnicity": race}) for race in ("asian", "black", "latino", "white")),
+        (Q2, {}),
+    ]
+    # a resident reads B and C: what is left of Q1 is A's, so nothing of Q1 comes back
+    assert [r.reason for r in rows] == ["seen_parts"] * 4 + ["small_cell", "too_few_partners"]
+    assert {(r.value, r.partners, r.n, r.unstable) for r in rows} == {(None, None, None, False)}
+    # staff of A read every contribution anyway: the Q1 cells are shown
+    a = fixture.measures["A"].partner_id
+    x = fixture.collaborative.id
+    rows = await as_api(
+        f"SET LOCAL tablero.member_of = '{{{x}}}'", f"SET LOCAL tablero.partner_ids = '{{{a}}}'"
+    )
+    assert (rows[0].value, rows[0].partners, rows[0].n) == (pytest.approx(100 * 120 / 370), 3, 370)
+    assert (rows[1].value, rows[1].partners, rows[1].reason) == (
+        pytest.approx(100 * 37 / 115),
+        3,
+        None,
+    )
 
 
 async def make_collaborative_id(connection) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from api.settings import Settings
 from schema.relay import to_global_id
@@ -50,7 +50,7 @@ OBSERVATIONS = """query($id: ID!) { node(id: $id) { ... on Measure {
   observations(allCells: true) { period { start } numerator denominator
     breakdown { dimension category } } } } }"""
 
-CALL = text("SELECT * FROM tablero_aggregate_contributions(:id)")
+CALL = text("SELECT * FROM tablero_aggregate_cells(:id)")
 SETTINGS = ("account_id", "member_of", "partner_ids", "steward_of", "backbone_of")
 
 
@@ -574,54 +574,73 @@ async def test_the_function_answers_nothing_to_forged_settings_of_another_collab
     assert await call_as_api(connection, fixture.measures["A"].id, member_of=uuids(x)) == []
 
 
-async def test_the_function_gives_no_ids_and_fresh_pseudonyms(connection, fixture) -> None:
+async def test_the_function_gives_no_ids_and_the_same_cells_on_every_call(
+    connection, fixture
+) -> None:
     x = uuids(fixture.collaborative.id)
     secret_ids = {str(fixture.measures[k].id) for k in "ABCD"} | {
         str(fixture.measures[k].partner_id) for k in "ABCD"
     }
-    mappings = set()
-    for _ in range(12):
+    answers = set()
+    for _ in range(3):
         rows = await call_as_api(connection, fixture.shared.id, member_of=x)
         assert rows
         assert not any(str(v) in secret_ids for r in rows for v in r), "an id leaked"
         assert {type(v) for r in rows for v in r if v is not None} <= {int, float, bool, date,
-                                                                        dict}  # fmt: skip
-        # which pseudonym had the 40/120 Q1 total (B)?
-        b = {r.contributor for r in rows if r.period_start == Q1 and not r.breakdown
-             and r.denominator == 120}  # fmt: skip
-        mappings.add(frozenset(b))
-    assert len(mappings) > 1, "pseudonyms are stable across calls: rows can be linked"
+                                                                        dict, str}  # fmt: skip
+        answers.add(tuple((r.period_start, str(r.breakdown), r.value, r.reason) for r in rows))
+    assert len(answers) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LEAK (defence in depth): with a resident's genuine settings the SECURITY DEFINER "
-    "function returns every partner's raw private cells under one pseudonym per call; "
-    "matching the partners the resident can see (B, C) singles out A. DESIGN.md says the "
-    "narrow path 'returns only suppressed-safe cells'.",
-)
 async def test_the_function_does_not_hand_a_member_a_partners_private_cells(
     connection, fixture
 ) -> None:
+    """With a resident's genuine settings the narrow path returns one row per cell, and no
+    figure of a hidden one: matching what the resident reads (B, C) singles out nobody."""
     rows = await call_as_api(
         connection, fixture.shared.id, member_of=uuids(fixture.collaborative.id)
     )
-    visible_totals = {(40.0, 120.0), (50.0, 150.0)}  # B (members) and C (public), Q1
-    known = {
-        r.contributor
-        for r in rows
-        if r.period_start == Q1
-        and not r.breakdown
-        and (r.numerator, r.denominator) in visible_totals
+    assert set(rows[0]._fields) == {
+        "period_start", "breakdown", "value", "partners", "n", "reason", "unstable"
+    }  # fmt: skip
+    cells = [(r.period_start, str(r.breakdown)) for r in rows]
+    assert len(cells) == len(set(cells)), "more than one row for a cell: per-partner rows"
+    assert len(rows) == 6  # Q1's total and four race cells, Q2's total
+    for r in rows:
+        if r.reason is not None:
+            assert (r.value, r.partners, r.n, r.unstable) == (None, None, None, False), r
+    # every Q1 cell less B and C would be A's (10 of 30 for asian); Q2 has two partners
+    assert [r.value for r in rows] == [None] * 6
+    # the old path, which handed over per-partner rows, is gone
+    await connection.exec_driver_sql("SET LOCAL ROLE tablero_api")
+    try:
+        with pytest.raises(DBAPIError, match="does not exist"):
+            async with connection.begin_nested():
+                await connection.execute(
+                    text("SELECT * FROM tablero_aggregate_contributions(:id)"),
+                    {"id": fixture.shared.id},
+                )
+    finally:
+        await connection.exec_driver_sql("RESET ROLE")
+
+
+async def test_the_api_role_cannot_call_the_functions_behind_the_narrow_path(connection) -> None:
+    """The suppression helpers are the owner's: the API role gets only the cells function."""
+    functions = (
+        await connection.execute(
+            text(
+                "SELECT p.proname, has_function_privilege('tablero_api', p.oid, 'EXECUTE')"
+                " FROM pg_proc p WHERE p.proname LIKE 'tablero\\_cells\\_%'"
+                " OR p.proname LIKE 'tablero\\_aggregate\\_%'"
+            )
+        )
+    ).all()
+    assert dict(functions) == {
+        "tablero_aggregate_cells": True,
+        "tablero_cells_unsafe": False,
+        "tablero_cells_exposed": False,
+        "tablero_cells_determined": False,
     }
-    rest = [r for r in rows if r.contributor not in known]
-    assert len(known) == 2  # B and C, recognised by the values the resident may read
-    a_asian = [
-        (r.numerator, r.denominator)
-        for r in rest
-        if r.period_start == Q1 and r.breakdown == {"race_ethnicity": "asian"}
-    ]
-    assert a_asian != [(10.0, 30.0)], "partner A's private asian cell, 10 of 30"
 
 
 async def test_a_lone_partners_private_rate_is_never_shown_to_a_member(

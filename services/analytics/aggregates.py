@@ -7,7 +7,7 @@ the periods, dimensions or order a client asks for.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from itertools import product
 from uuid import UUID
@@ -86,23 +86,27 @@ async def find_subject(
 async def whole_cube(
     *, session: AsyncSession, viewer: Viewer, subject: SharedMeasure | Indicator
 ) -> tuple[list[Cell], Rules]:
-    """Every publishable cell of the subject, decided together."""
+    """Every publishable cell of the subject, decided together.
+
+    A shared measure's cells are decided in the database (the narrow path hands out
+    nothing else); an indicator's, the collaborative's own data, here.
+    """
     collaborative = await session.get(Collaborative, subject.collaborative_id)
     assert collaborative is not None
     shared = isinstance(subject, SharedMeasure)
-    if shared:
-        rows = await contributions.of_shared_measure(session=session, shared_measure_id=subject.id)
-    else:
-        rows = await contributions.of_indicator(
-            session=session, viewer=viewer, indicator_id=subject.id
-        )
     rules = Rules(
         min_partners=collaborative.min_partners,
         min_cell=collaborative.min_cell,
         max_dominance_share=collaborative.max_dominance_share,
         partner_rules=shared,
-        seen=seen_contributors(rows),
     )
+    if shared:
+        cells = await contributions.cells_of_shared_measure(
+            session=session, shared_measure_id=subject.id
+        )
+        return cells, rules
+    rows = await contributions.of_indicator(session=session, viewer=viewer, indicator_id=subject.id)
+    rules = replace(rules, seen=seen_contributors(rows))
     parents = await dimensions.roll_ups(session=session, collaborative_id=subject.collaborative_id)
     scale = 100.0 if subject.unit is Unit.PERCENT else infer_scale(rows)
     cells = publishable_cells(

@@ -1,14 +1,14 @@
 """Where an aggregate's numbers come from. The only caller of the narrow path.
 
-Partners' measures are read through `tablero_aggregate_contributions()` (migration 0003),
-which hands over consenting partners' published values under pseudonyms; nothing read here
-leaves services/analytics except through the suppression in `suppression.py`. An
-indicator is the collaborative's own data and is read as the viewer may see it.
+A shared measure's cells come from `tablero_aggregate_cells()` (migration 0004), which
+reads the consenting partners' private values as the owner and hands over only publishable
+cells: it decides suppression itself, as `suppression.py` specifies, so the API role never
+holds a partner's value. An indicator is the collaborative's own data, read as the viewer
+may see it, and suppressed in Python.
 """
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
@@ -17,26 +17,32 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services import policy
 from services.analytics.cube import Contribution, breakdown_of
+from services.analytics.suppression import Cell, Reason
 from services.observations.models import Observation, ObservationStatus
 from services.viewer import Viewer
 
 COLLABORATIVE = 0  # the contributor number of an indicator's own data
 
-_CONTRIBUTIONS = text(
-    "SELECT contributor, period_start, breakdown, value, numerator, denominator, n,"
-    " suppressed_at_source, visible FROM tablero_aggregate_contributions(:shared_measure_id)"
+_CELLS = text(
+    "SELECT period_start, breakdown, value, partners, n, reason, unstable"
+    " FROM tablero_aggregate_cells(:shared_measure_id)"
 )
 
 
-async def of_shared_measure(
-    *, session: AsyncSession, shared_measure_id: UUID
-) -> list[Contribution]:
-    """Consenting partners' values (none unless the viewer may read aggregates)."""
-    rows = (
-        await session.exec(_CONTRIBUTIONS.bindparams(shared_measure_id=shared_measure_id))
-    ).all()
+async def cells_of_shared_measure(*, session: AsyncSession, shared_measure_id: UUID) -> list[Cell]:
+    """Every publishable cell, decided together (none unless the viewer may read aggregates)."""
+    rows = (await session.exec(_CELLS.bindparams(shared_measure_id=shared_measure_id))).all()
     return [
-        _contribution(r, r.contributor, r.suppressed_at_source, visible=r.visible) for r in rows
+        Cell(
+            period=r.period_start,
+            breakdown=breakdown_of(r.breakdown),
+            value=r.value,
+            partners=r.partners,
+            n=r.n,
+            reason=None if r.reason is None else Reason(r.reason),
+            unstable=r.unstable,
+        )
+        for r in rows
     ]
 
 
@@ -57,9 +63,8 @@ async def of_indicator(
 
 
 def _contribution(
-    row: Any, contributor: int, suppressed_at_source: bool, *, visible: bool
+    row: Observation, contributor: int, suppressed_at_source: bool, *, visible: bool
 ) -> Contribution:
-    """A contribution from an observation-shaped row (a table row or the function's)."""
     return Contribution(
         contributor=contributor,
         period=row.period_start,
