@@ -288,6 +288,9 @@ def test_the_scale_of_a_rate_is_read_from_the_reports() -> None:
     per_thousand = [Contribution(1, Q1, value=12.5, numerator=25, denominator=2000)]
     assert infer_scale(per_thousand) == 1000
     assert infer_scale([]) == 1
+    # a report whose signs disagree (a net loss reported as a positive rate) is read by size
+    signs_disagree = [Contribution(1, Q1, value=12.5, numerator=-25, denominator=2000)]
+    assert infer_scale(signs_disagree) == 1000
 
 
 # -- properties: nothing hidden can be computed from what is shown ------------------------------

@@ -309,7 +309,7 @@ def _publish(
 def infer_scale(contributions: Iterable[Contribution]) -> float:
     """The power of ten that turns numerator / denominator into reported values (per 1,000…)."""
     factors = sorted(
-        c.value * c.denominator / c.numerator
+        abs(c.value * c.denominator / c.numerator)  # a sign mix-up must not break the scale
         for c in contributions
         if c.value and c.numerator and c.denominator
     )
