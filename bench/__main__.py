@@ -36,6 +36,10 @@ FUNDER_AGGREGATE = f"""{{ aggregate(of: "{SCREENED}", by: ["race_ethnicity"]) {{
 CHARTS = """{ collaborative(slug: "riverside") { measures(first: 20) { nodes {
   name series { points { label value } target { value } latestVsForecast
     forecast { points { value } } } } } } }"""
+PUBLIC_DASHBOARD_ES = """{ dashboard(collaborativeSlug: "riverside", slug: "community-dashboard",
+  language: "es") { title panels { title chart subject { name }
+    series { breakdown { categoryLabel } points { label value } forecast { points { value } } }
+  } } }"""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ SCENARIOS = (
         "funder@demo.tablero.example",
     ),
     Scenario("20 measures x series with forecast", CHARTS, "resident@demo.tablero.example"),
+    Scenario("public dashboard in Spanish, 8 panels (anonymous)", PUBLIC_DASHBOARD_ES),
 )
 
 
