@@ -61,11 +61,16 @@ class _LiteralFinder(Visitor):
         return None
 
 
+def _may_hold_nul(query: str | None) -> bool:
+    """A literal NUL is written raw or as a unicode escape: only then walk the document."""
+    return query is None or NUL in query or "\\u" in query
+
+
 class RefuseNulCharacters(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         where = nul_path(context.variables or {})
-        if where is None and context.graphql_document is not None:
+        if where is None and context.graphql_document is not None and _may_hold_nul(context.query):
             finder = _LiteralFinder()
             visit(context.graphql_document, finder)
             where = finder.found

@@ -6,7 +6,8 @@ import logging
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, ValidationCache
+from strawberry.extensions.query_depth_limiter import create_validator
 from strawberry.types import ExecutionContext, Info
 
 from api.context import Context
@@ -40,6 +41,9 @@ from services.errors import DomainError, ErrorCode
 logger = logging.getLogger("tablero.graphql")
 
 MAX_NODES = 100
+# One rule class for the life of the process: the validation cache is keyed by the rules, and
+# QueryDepthLimiter would make a new class per request, so nothing would ever be cached.
+DEPTH_LIMIT = create_validator(max_depth=12, should_ignore=None)
 
 
 @strawberry.type
@@ -236,7 +240,7 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
-            lambda: QueryDepthLimiter(max_depth=12),
+            lambda: AddValidationRules([DEPTH_LIMIT]),
             RefuseNulCharacters,
             lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Unexpected error."),
         ],
