@@ -44,11 +44,14 @@ def kind_of(row: Any) -> str:
 async def translations_of(
     *, session: AsyncSession, viewer: Viewer, keys: Sequence[SubjectKey]
 ) -> dict[SubjectKey, list[Translation]]:
-    """Every translation of each subject the viewer may see, in one statement."""
+    """Every translation of each subject the viewer may see, in one statement (checking only
+    the kinds asked for: each kind's rule is a subquery on its table)."""
+    kinds = {kind for kind, _ in keys}
     statement = (
         select(Translation)
         .where(col(Translation.subject_id).in_({i for _, i in keys}))
-        .where(policy.translation_visible(viewer, visibility_rules(viewer)))
+        .where(col(Translation.subject_kind).in_(kinds))
+        .where(policy.translation_visible(viewer, visibility_rules(viewer, kinds)))
         .order_by(col(Translation.field), col(Translation.language))
     )
     found: dict[SubjectKey, list[Translation]] = {k: [] for k in keys}

@@ -6,7 +6,7 @@ the kind in the RLS policy of the translation table). The kind is the subject's 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +51,12 @@ BY_KIND: dict[str, Subject] = {s.kind: s for s in SUBJECTS}
 BY_MODEL: dict[type, Subject] = {s.model: s for s in SUBJECTS}
 
 
-def visibility_rules(viewer: Viewer) -> list[tuple[str, Any, ColumnElement[bool] | None]]:
-    """(kind, table, predicate) for policy.translation_visible."""
-    return [(s.kind, s.model, s.visible(viewer) if s.visible else None) for s in SUBJECTS]
+def visibility_rules(
+    viewer: Viewer, kinds: Collection[str] | None = None
+) -> list[tuple[str, Any, ColumnElement[bool] | None]]:
+    """(kind, table, predicate) for policy.translation_visible, for `kinds` (default: all)."""
+    return [
+        (s.kind, s.model, s.visible(viewer) if s.visible else None)
+        for s in SUBJECTS
+        if kinds is None or s.kind in kinds
+    ]
