@@ -1,7 +1,8 @@
 """Dashboard and DashboardPanel types: saved arrangements of charts for front ends.
 
-A panel's subject resolves under the READER's visibility: on a public dashboard a panel
-whose measure the reader may not see has `subject: null` and `series: null`.
+A panel resolves under the READER's visibility: on a public dashboard a panel whose subject
+the reader may not see is left out (its title, cell and period describe the subject); the
+dashboard's keepers see every panel, with `subject: null` and `series: null` where hidden.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ class DashboardPanel(Translatable):
         )
 
     @strawberry.field(
-        description="The measure or indicator, if the reader may see it: null otherwise, even "
-        "on a public dashboard."
+        description="The measure or indicator, if the reader may see it: null otherwise (only "
+        "the dashboard's keepers are shown such a panel)."
     )
     async def subject(self, info: Info[Context, None]) -> Series | None:
         return await load_subject(info, self.model)
@@ -98,7 +99,10 @@ class Dashboard(Node, Translatable):
             model=m,
         )
 
-    @strawberry.field(description="Its panels, in order.")
+    @strawberry.field(
+        description="Its panels, in order: those whose subject the reader may see (every one "
+        "for its creator and the backbone)."
+    )
     async def panels(self, info: Info[Context, None]) -> list[DashboardPanel]:
         rows = await info.context.loaders.dashboard_panels.load(self.model.id)
         return [DashboardPanel.from_model(p) for p in rows]
