@@ -87,20 +87,28 @@ async def test_a_public_dashboard_shows_nothing_of_a_panel_on_a_members_only_mea
         settings,
         world.resident,
         world,
-        [_panel(world, world.indicator, title="Ready"), secret_panel(world, measure)],
+        [
+            _panel(world, world.indicator, title="Ready"),
+            secret_panel(world, measure),
+            _panel(world, world.indicator, title="Ready again"),
+        ],
     )
     assert saved["userErrors"] == []
-    # then: outside the collaborative, the panel is not there at all, in any language
+    # then: outside the collaborative, the panel is not there at all, in any language, and
+    # leaves no gap in the positions
     for who in (None, world.funder, world.outsider):
         for language in ("es", "en"):
             dashboard = await read(client, settings, who, world, language)
-            assert [p["position"] for p in dashboard["panels"]] == [0], who
+            assert [(p["position"], p["title"]) for p in dashboard["panels"]] == [
+                (0, "Ready"),
+                (1, "Ready again"),
+            ], who
             dumped = json.dumps(dashboard)
             for leak in (SECRET_TITLE, SECRET_ES, "latino", "race_ethnicity", "2024-01-01"):
                 assert leak not in dumped, (who, leak)
     # members see it whole
     member = await read(client, settings, world.other_staff, world)
-    assert [p["title"] for p in member["panels"]] == ["Ready", SECRET_ES]
+    assert [p["title"] for p in member["panels"]] == ["Ready", SECRET_ES, "Ready again"]
     assert member["panels"][1]["subject"] is not None
 
 

@@ -31,7 +31,10 @@ ChartKindEnum = strawberry.enum(ChartKind, name="ChartKind", description="How a 
 
 @strawberry.type(description="One panel of a dashboard: a measure or an indicator, charted.")
 class DashboardPanel(Translatable):
-    position: int
+    position: int = strawberry.field(
+        description="Its place among the panels the reader sees, from 0: a panel left out "
+        "leaves no gap."
+    )
     title: str = translated()
     chart: ChartKindEnum  # type: ignore[valid-type]
     dimension: str | None = strawberry.field(
@@ -44,9 +47,9 @@ class DashboardPanel(Translatable):
     model: strawberry.Private[PanelModel]
 
     @classmethod
-    def from_model(cls, m: PanelModel) -> DashboardPanel:
+    def from_model(cls, m: PanelModel, position: int) -> DashboardPanel:
         return cls(
-            position=m.position,
+            position=position,
             title=m.title,
             chart=m.chart,
             dimension=m.dimension,
@@ -105,7 +108,7 @@ class Dashboard(Node, Translatable):
     )
     async def panels(self, info: Info[Context, None]) -> list[DashboardPanel]:
         rows = await info.context.loaders.dashboard_panels.load(self.model.id)
-        return [DashboardPanel.from_model(p) for p in rows]
+        return [DashboardPanel.from_model(p, i) for i, p in enumerate(rows)]
 
 
 @fetches_nodes("Dashboard")
