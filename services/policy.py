@@ -305,7 +305,10 @@ def can_tell_stories(viewer: Viewer, collaborative_id: UUID) -> bool:
 
 
 def subject_reach(subject: PerformanceMeasure | Indicator) -> Visibility:
-    """The widest visibility a story on `subject` may have: never wider than the subject's."""
+    """The widest visibility a story on `subject` may have: never wider than the subject's.
+
+    Twin of WITHIN_REACH in the `api_create` policy on story (migration 0007).
+    """
     if isinstance(subject, PerformanceMeasure):
         return subject.visibility
     public = (

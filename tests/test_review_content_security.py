@@ -204,3 +204,41 @@ async def test_a_former_member_keeps_no_hold_on_the_translations_of_a_dashboard_
                 ),
                 {"c": world.collaborative.id, "d": dashboard.id},
             )
+
+
+FORGED_STORY = """
+INSERT INTO story (collaborative_id, id, measure_id, indicator_id, kind, title, body, language,
+  visibility, whys, author_account_id, partner_id)
+VALUES (:c, gen_random_uuid(), :m, :i, 'what_works', 'forged', '', 'en', :v, '{}', :a, :p)"""
+
+
+@pytest.mark.parametrize(
+    ("subject", "visibility"),
+    [("private", "public"), ("private", "collaborative"), ("members_indicator", "public")],
+)
+async def test_the_database_refuses_a_story_wider_than_its_subject(
+    connection, world: World, subject: str, visibility: str
+) -> None:
+    """Twin of the service's check: even a buggy resolver cannot publish a story whose
+    subject its owner keeps narrower (the trail would keep it at the story's visibility)."""
+    measure = world.measures[Visibility.PRIVATE] if subject == "private" else None
+    values = {
+        "c": world.collaborative.id,
+        "m": measure.id if measure else None,
+        "i": None if measure else world.members_indicator.id,
+        "v": visibility,
+        "a": world.staff.id,
+        "p": world.casa.id,
+    }
+    await become_api(
+        connection,
+        account_id=world.staff.id,
+        member_of=[world.collaborative.id],
+        partner_ids=[world.casa.id],
+    )
+    with pytest.raises(DBAPIError, match="row-level security"):
+        async with connection.begin_nested():
+            await connection.execute(text(FORGED_STORY), values)
+    # as narrow as its subject is fine
+    narrow = "private" if measure else "collaborative"
+    await connection.execute(text(FORGED_STORY), {**values, "v": narrow})

@@ -40,9 +40,20 @@ VISIBLE_STORY = f"""((visibility = 'public'
     OR {OWNS}
     OR author_account_id = {ME})
   AND {SUBJECT_VISIBLE.format(t="story")})"""
+# Never wider than its subject (policy.subject_reach): a public story on a public subject, a
+# members' one on a subject that is at least the collaborative's.
+WITHIN_REACH = """(visibility = 'private'
+  OR EXISTS (SELECT 1 FROM performance_measure s
+             WHERE s.collaborative_id = story.collaborative_id AND s.id = story.measure_id
+               AND (s.visibility = 'public' OR story.visibility = 'collaborative')
+               AND s.visibility <> 'private')
+  OR EXISTS (SELECT 1 FROM indicator s
+             WHERE s.collaborative_id = story.collaborative_id AND s.id = story.indicator_id
+               AND (story.visibility = 'collaborative'
+                    OR (s.visibility = 'public' AND s.status <> 'proposed'))))"""
 WRITES_STORY = f"""({MEMBER} AND author_account_id = {ME}
   AND (partner_id IS NULL OR {OWNS})
-  AND {SUBJECT_VISIBLE.format(t="story")})"""
+  AND {SUBJECT_VISIBLE.format(t="story")} AND {WITHIN_REACH})"""
 VISIBLE_DASHBOARD = f"(visibility = 'public' OR {MEMBER})"
 KEEPS_DASHBOARD = f"({MEMBER} AND (created_by = {ME} OR {BACKBONE}))"
 PANEL_OF = """EXISTS (SELECT 1 FROM dashboard d
