@@ -141,6 +141,9 @@ async def test_a_measure_made_private_takes_its_dashboard_panels_with_it_but_kee
     backbone_view = await read(client, settings, world.backbone, world)
     assert [p["subject"] for p in backbone_view["panels"]][1] is None
     assert backbone_view["panels"][1]["series"] is None
+    assert backbone_view["panels"][1]["translations"] == [
+        {"field": "title", "language": "es", "text": SECRET_ES}
+    ]
     again = await save(client, settings, world.backbone, world, [_panel(world, world.indicator)])
     assert again["userErrors"] == []
     assert len(again["dashboard"]["panels"]) == 1
