@@ -1,7 +1,7 @@
 """The demo's dashboards: a public community dashboard, and one kept among members.
 
-The public one has a panel on a members-only indicator on purpose: anonymous readers see
-that panel with `subject: null`, members see the indicator. Deterministic; owner role.
+The public one has a panel on a members-only indicator on purpose: anonymous readers do not
+see that panel at all, members see it and the indicator. Deterministic; owner role.
 """
 
 from __future__ import annotations

@@ -305,7 +305,10 @@ def can_tell_stories(viewer: Viewer, collaborative_id: UUID) -> bool:
 
 
 def subject_reach(subject: PerformanceMeasure | Indicator) -> Visibility:
-    """The widest visibility a story on `subject` may have: never wider than the subject's."""
+    """The widest visibility a story on `subject` may have: never wider than the subject's.
+
+    Twin of WITHIN_REACH in the `api_create` policy on story (migration 0007).
+    """
     if isinstance(subject, PerformanceMeasure):
         return subject.visibility
     public = (
@@ -326,14 +329,47 @@ def dashboard_visible(viewer: Viewer) -> ColumnElement[bool]:
     )
 
 
+def dashboard_kept(viewer: Viewer) -> ColumnElement[bool]:
+    """Dashboards the viewer keeps: SQL twin of can_replace_dashboard."""
+    mine = Dashboard.created_by == viewer.account_id if viewer.account_id else false()
+    return and_(
+        _in(Dashboard.collaborative_id, viewer.member_of),
+        or_(mine, _in(Dashboard.collaborative_id, viewer.backbone_of)),
+    )
+
+
 def dashboard_panel_visible(viewer: Viewer) -> ColumnElement[bool]:
-    """A panel is seen with its dashboard (its subject is checked again when read)."""
-    return exists(
-        select(1).where(
-            Dashboard.collaborative_id == DashboardPanel.collaborative_id,
-            Dashboard.id == DashboardPanel.dashboard_id,
-            dashboard_visible(viewer),
+    """A panel is seen with its dashboard, and only where its subject is seen too.
+
+    Its title, breakdown cell, period range and title translations describe the subject, so
+    a public dashboard never shows them past the subject's owner's choice (as with stories).
+    The dashboard's keepers see every slot of the layout they replace, never the subject.
+    Twin of the `api_read` policy on dashboard_panel (migration 0007).
+    """
+
+    def dashboard(rule: ColumnElement[bool]) -> ColumnElement[bool]:
+        return exists(
+            select(1).where(
+                Dashboard.collaborative_id == DashboardPanel.collaborative_id,
+                Dashboard.id == DashboardPanel.dashboard_id,
+                rule,
+            )
         )
+
+    subject = or_(
+        exists().where(
+            PerformanceMeasure.collaborative_id == DashboardPanel.collaborative_id,
+            PerformanceMeasure.id == DashboardPanel.measure_id,
+            measure_visible(viewer),
+        ),
+        exists().where(
+            Indicator.collaborative_id == DashboardPanel.collaborative_id,
+            Indicator.id == DashboardPanel.indicator_id,
+            indicator_visible(viewer),
+        ),
+    )
+    return and_(
+        dashboard(dashboard_visible(viewer)), or_(dashboard(dashboard_kept(viewer)), subject)
     )
 
 

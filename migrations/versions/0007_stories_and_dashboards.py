@@ -3,7 +3,8 @@
 Stories told on measures and indicators, and the community's saved dashboards, with their
 row-level security: a story is read only where its own visibility AND its subject's allow
 (the subject's RLS applies inside the EXISTS), a dashboard is public or for members, and a
-dashboard's panels follow their dashboard. Twins of services/policy.py.
+dashboard's panels follow their dashboard and, but for its keepers, their subject. Twins of
+services/policy.py.
 
 Revision ID: 0007
 Revises: 0006
@@ -39,16 +40,32 @@ VISIBLE_STORY = f"""((visibility = 'public'
     OR {OWNS}
     OR author_account_id = {ME})
   AND {SUBJECT_VISIBLE.format(t="story")})"""
+# Never wider than its subject (policy.subject_reach): a public story on a public subject, a
+# members' one on a subject that is at least the collaborative's.
+WITHIN_REACH = """(visibility = 'private'
+  OR EXISTS (SELECT 1 FROM performance_measure s
+             WHERE s.collaborative_id = story.collaborative_id AND s.id = story.measure_id
+               AND (s.visibility = 'public' OR story.visibility = 'collaborative')
+               AND s.visibility <> 'private')
+  OR EXISTS (SELECT 1 FROM indicator s
+             WHERE s.collaborative_id = story.collaborative_id AND s.id = story.indicator_id
+               AND (story.visibility = 'collaborative'
+                    OR (s.visibility = 'public' AND s.status <> 'proposed'))))"""
 WRITES_STORY = f"""({MEMBER} AND author_account_id = {ME}
   AND (partner_id IS NULL OR {OWNS})
-  AND {SUBJECT_VISIBLE.format(t="story")})"""
+  AND {SUBJECT_VISIBLE.format(t="story")} AND {WITHIN_REACH})"""
 VISIBLE_DASHBOARD = f"(visibility = 'public' OR {MEMBER})"
 KEEPS_DASHBOARD = f"({MEMBER} AND (created_by = {ME} OR {BACKBONE}))"
 PANEL_OF = """EXISTS (SELECT 1 FROM dashboard d
   WHERE d.collaborative_id = dashboard_panel.collaborative_id
     AND d.id = dashboard_panel.dashboard_id AND {condition})"""
-PANEL_READ = PANEL_OF.format(condition="true")  # dashboard's own RLS decides
 PANEL_WRITE = PANEL_OF.format(condition=f"d.{MEMBER} AND (d.created_by = {ME} OR d.{BACKBONE})")
+# Seen with its dashboard (whose own RLS decides) and only where its subject is seen too: a
+# panel's title, cell and period describe its subject. Keepers see every slot they replace.
+PANEL_READ = (
+    f"{PANEL_OF.format(condition='true')} "
+    f"AND ({PANEL_WRITE} OR {SUBJECT_VISIBLE.format(t='dashboard_panel')})"
+)
 
 POLICIES = [
     f"CREATE POLICY api_read ON story FOR SELECT TO {API} USING {VISIBLE_STORY}",

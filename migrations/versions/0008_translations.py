@@ -36,10 +36,12 @@ def _subject(table: str, extra: str = "") -> str:
     )
 
 
-# A dashboard's texts are kept by its creator and the backbone, like the dashboard itself.
+# A dashboard's texts are kept by its creator and the backbone, members both, like the
+# dashboard itself (policy.can_replace_dashboard).
 KEEPS_DASHBOARD = (
-    "(d.created_by = (SELECT tablero_account_id()) "
-    "OR d.collaborative_id = ANY ((SELECT tablero_backbone_of())::uuid[]))"
+    "(d.collaborative_id = ANY ((SELECT tablero_member_of())::uuid[]) "
+    "AND (d.created_by = (SELECT tablero_account_id()) "
+    "OR d.collaborative_id = ANY ((SELECT tablero_backbone_of())::uuid[])))"
 )
 READ = " OR ".join(
     _subject(t) for t in (*STEWARDED, "performance_measure", "dashboard", "dashboard_panel")

@@ -1,7 +1,8 @@
 """Dashboard and DashboardPanel types: saved arrangements of charts for front ends.
 
-A panel's subject resolves under the READER's visibility: on a public dashboard a panel
-whose measure the reader may not see has `subject: null` and `series: null`.
+A panel resolves under the READER's visibility: on a public dashboard a panel whose subject
+the reader may not see is left out (its title, cell and period describe the subject); the
+dashboard's keepers see every panel, with `subject: null` and `series: null` where hidden.
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ ChartKindEnum = strawberry.enum(ChartKind, name="ChartKind", description="How a 
 
 @strawberry.type(description="One panel of a dashboard: a measure or an indicator, charted.")
 class DashboardPanel(Translatable):
-    position: int
+    position: int = strawberry.field(
+        description="Its place among the panels the reader sees, from 0: a panel left out "
+        "leaves no gap."
+    )
     title: str = translated()
     chart: ChartKindEnum  # type: ignore[valid-type]
     dimension: str | None = strawberry.field(
@@ -43,9 +47,9 @@ class DashboardPanel(Translatable):
     model: strawberry.Private[PanelModel]
 
     @classmethod
-    def from_model(cls, m: PanelModel) -> DashboardPanel:
+    def from_model(cls, m: PanelModel, position: int) -> DashboardPanel:
         return cls(
-            position=m.position,
+            position=position,
             title=m.title,
             chart=m.chart,
             dimension=m.dimension,
@@ -56,8 +60,8 @@ class DashboardPanel(Translatable):
         )
 
     @strawberry.field(
-        description="The measure or indicator, if the reader may see it: null otherwise, even "
-        "on a public dashboard."
+        description="The measure or indicator, if the reader may see it: null otherwise (only "
+        "the dashboard's keepers are shown such a panel)."
     )
     async def subject(self, info: Info[Context, None]) -> Series | None:
         return await load_subject(info, self.model)
@@ -98,10 +102,13 @@ class Dashboard(Node, Translatable):
             model=m,
         )
 
-    @strawberry.field(description="Its panels, in order.")
+    @strawberry.field(
+        description="Its panels, in order: those whose subject the reader may see (every one "
+        "for its creator and the backbone)."
+    )
     async def panels(self, info: Info[Context, None]) -> list[DashboardPanel]:
         rows = await info.context.loaders.dashboard_panels.load(self.model.id)
-        return [DashboardPanel.from_model(p) for p in rows]
+        return [DashboardPanel.from_model(p, i) for i, p in enumerate(rows)]
 
 
 @fetches_nodes("Dashboard")

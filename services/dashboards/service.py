@@ -238,16 +238,13 @@ async def get_many(
 async def panels_of(
     *, session: AsyncSession, viewer: Viewer, dashboard_ids: Sequence[UUID]
 ) -> dict[UUID, list[DashboardPanel]]:
-    """Panels of many readable dashboards at once, in their order."""
+    """Panels of many readable dashboards at once, in their order: those whose subject the
+    viewer may see (every one for the dashboard's keepers)."""
     statement = (
         select(DashboardPanel)
-        .join(
-            Dashboard,
-            (col(Dashboard.collaborative_id) == DashboardPanel.collaborative_id)
-            & (col(Dashboard.id) == DashboardPanel.dashboard_id),
-        )
         .where(
-            col(DashboardPanel.dashboard_id).in_(dashboard_ids), policy.dashboard_visible(viewer)
+            col(DashboardPanel.dashboard_id).in_(dashboard_ids),
+            policy.dashboard_panel_visible(viewer),
         )
         .order_by(col(DashboardPanel.position))
     )
