@@ -4,9 +4,11 @@ Members (residents, partner staff and stewards, backbone) propose, comment and v
 backbone closes votes and applies ratified proposals. Funders and admins take no part. A
 vote is cast only by its own account, only while its proposal is open, and only in a group
 the account holds a membership for (resident, or organization staff), so that the dual
-majority cannot be forged below the API either. Members may write a new indicator or
-shared measure only as `proposed` (the proposal's subject). An indicator on the data
-development agenda becomes `ratified` with its first published observation.
+majority cannot be forged below the API either. A closed proposal is never changed, and
+what members vote on (rationale, changes) never changes under their votes. Members may
+write a new indicator or shared measure only as `proposed` (the proposal's subject). An
+indicator on the data development agenda becomes `ratified` with its first published
+observation.
 
 Revision ID: 0005
 Revises: 0003
@@ -49,9 +51,10 @@ POLICIES = (
     f"CREATE POLICY api_read ON proposal FOR SELECT TO {API} USING ({MEMBER})",
     f"CREATE POLICY api_create ON proposal FOR INSERT TO {API} "
     f"WITH CHECK ({MEMBER} AND proposed_by = {ME} AND status = 'open')",
-    # The backbone closes; the proposer withdraws.
+    # The backbone closes; the proposer withdraws. Only an open proposal: once closed, its
+    # outcome is the record (and GRANTS below let no one rewrite what was voted on).
     f"CREATE POLICY api_update ON proposal FOR UPDATE TO {API} "
-    f"USING ({MEMBER} AND ({BACKBONE} OR proposed_by = {ME})) "
+    f"USING ({MEMBER} AND status = 'open' AND ({BACKBONE} OR proposed_by = {ME})) "
     f"WITH CHECK ({MEMBER} AND ({BACKBONE} OR (proposed_by = {ME} AND status = 'withdrawn')))",
     f"CREATE POLICY api_read ON proposal_comment FOR SELECT TO {API} USING ({MEMBER})",
     f"CREATE POLICY api_create ON proposal_comment FOR INSERT TO {API} "
@@ -96,7 +99,10 @@ END $$""",
 )
 
 GRANTS = (
-    f"GRANT SELECT, INSERT, UPDATE ON proposal, proposal_vote TO {API}",
+    f"GRANT SELECT, INSERT ON proposal, proposal_vote TO {API}",
+    # Closing and withdrawing only: what members vote on never changes under their votes.
+    f"GRANT UPDATE (status, closed_at, closed_by, outcome) ON proposal TO {API}",
+    f"GRANT UPDATE (choice, voter_group, updated_at) ON proposal_vote TO {API}",
     f"GRANT SELECT, INSERT ON proposal_comment, indicator_version TO {API}",
 )
 
