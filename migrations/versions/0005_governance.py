@@ -51,11 +51,14 @@ POLICIES = (
     f"CREATE POLICY api_read ON proposal FOR SELECT TO {API} USING ({MEMBER})",
     f"CREATE POLICY api_create ON proposal FOR INSERT TO {API} "
     f"WITH CHECK ({MEMBER} AND proposed_by = {ME} AND status = 'open')",
-    # The backbone closes; the proposer withdraws. Only an open proposal: once closed, its
-    # outcome is the record (and GRANTS below let no one rewrite what was voted on).
+    # The backbone closes (not before closes_at); the proposer withdraws. Only an open
+    # proposal: once closed, its outcome is the record (and GRANTS below let no one rewrite
+    # what was voted on).
     f"CREATE POLICY api_update ON proposal FOR UPDATE TO {API} "
     f"USING ({MEMBER} AND status = 'open' AND ({BACKBONE} OR proposed_by = {ME})) "
-    f"WITH CHECK ({MEMBER} AND ({BACKBONE} OR (proposed_by = {ME} AND status = 'withdrawn')))",
+    f"WITH CHECK ({MEMBER} AND (({BACKBONE} AND status IN ('ratified', 'rejected') "
+    "AND (closes_at IS NULL OR closes_at <= now())) "
+    f"OR (proposed_by = {ME} AND status = 'withdrawn')))",
     f"CREATE POLICY api_read ON proposal_comment FOR SELECT TO {API} USING ({MEMBER})",
     f"CREATE POLICY api_create ON proposal_comment FOR INSERT TO {API} "
     f"WITH CHECK ({MEMBER} AND account_id = {ME})",
