@@ -101,6 +101,31 @@ END $$""",
   EXECUTE FUNCTION tablero_indicator_data_arrived()""",
 )
 
+# The names shown on what people write are their accounts' own, not what the API role sends:
+# below the API, someone could otherwise sign a proposal, comment or vote as someone else.
+NAMES = (
+    f"""CREATE FUNCTION tablero_governance_signed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  who uuid := coalesce(to_jsonb(NEW) ->> 'proposed_by', to_jsonb(NEW) ->> 'account_id')::uuid;
+  signed text;
+BEGIN
+  IF current_user <> '{API}' THEN
+    RETURN NEW;  -- seeds and operators, as the owner
+  END IF;
+  SELECT a.display_name INTO signed FROM account a WHERE a.id = who;  -- one's own only
+  RETURN jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[0], coalesce(signed, '')));
+END $$""",
+    *(
+        f"CREATE TRIGGER signed BEFORE INSERT ON {table} FOR EACH ROW "
+        f"EXECUTE FUNCTION tablero_governance_signed('{column}')"
+        for table, column in (
+            ("proposal", "proposer_name"),
+            ("proposal_comment", "author_name"),
+            ("proposal_vote", "voter_name"),
+        )
+    ),
+)
+
 GRANTS = (
     f"GRANT SELECT, INSERT ON proposal, proposal_vote TO {API}",
     # Closing and withdrawing only: what members vote on never changes under their votes.
@@ -282,12 +307,13 @@ def upgrade() -> None:
         op.execute(
             f"CREATE POLICY maintenance ON {table} TO CURRENT_USER USING (true) WITH CHECK (true)"
         )
-    for statement in (*POLICIES, *DATA_ARRIVED, *GRANTS):
+    for statement in (*POLICIES, *DATA_ARRIVED, *NAMES, *GRANTS):
         op.execute(statement)
 
 
 def downgrade() -> None:
     op.execute("DROP FUNCTION tablero_indicator_data_arrived() CASCADE")
+    op.execute("DROP FUNCTION tablero_governance_signed() CASCADE")
     for policy in DROPPED_POLICIES:
         op.execute(f"DROP POLICY {policy}")
     for table in reversed(TABLES):
