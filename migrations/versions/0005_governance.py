@@ -4,9 +4,11 @@ Members (residents, partner staff and stewards, backbone) propose, comment and v
 backbone closes votes and applies ratified proposals. Funders and admins take no part. A
 vote is cast only by its own account, only while its proposal is open, and only in a group
 the account holds a membership for (resident, or organization staff), so that the dual
-majority cannot be forged below the API either. Members may write a new indicator or
-shared measure only as `proposed` (the proposal's subject). An indicator on the data
-development agenda becomes `ratified` with its first published observation.
+majority cannot be forged below the API either. A closed proposal is never changed, and
+what members vote on (rationale, changes) never changes under their votes. Members may
+write a new indicator or shared measure only as `proposed` (the proposal's subject). An
+indicator on the data development agenda becomes `ratified` with its first published
+observation.
 
 Revision ID: 0005
 Revises: 0004
@@ -49,10 +51,14 @@ POLICIES = (
     f"CREATE POLICY api_read ON proposal FOR SELECT TO {API} USING ({MEMBER})",
     f"CREATE POLICY api_create ON proposal FOR INSERT TO {API} "
     f"WITH CHECK ({MEMBER} AND proposed_by = {ME} AND status = 'open')",
-    # The backbone closes; the proposer withdraws.
+    # The backbone closes (not before closes_at); the proposer withdraws. Only an open
+    # proposal: once closed, its outcome is the record (and GRANTS below let no one rewrite
+    # what was voted on).
     f"CREATE POLICY api_update ON proposal FOR UPDATE TO {API} "
-    f"USING ({MEMBER} AND ({BACKBONE} OR proposed_by = {ME})) "
-    f"WITH CHECK ({MEMBER} AND ({BACKBONE} OR (proposed_by = {ME} AND status = 'withdrawn')))",
+    f"USING ({MEMBER} AND status = 'open' AND ({BACKBONE} OR proposed_by = {ME})) "
+    f"WITH CHECK ({MEMBER} AND (({BACKBONE} AND status IN ('ratified', 'rejected') "
+    "AND (closes_at IS NULL OR closes_at <= now())) "
+    f"OR (proposed_by = {ME} AND status = 'withdrawn')))",
     f"CREATE POLICY api_read ON proposal_comment FOR SELECT TO {API} USING ({MEMBER})",
     f"CREATE POLICY api_create ON proposal_comment FOR INSERT TO {API} "
     f"WITH CHECK ({MEMBER} AND account_id = {ME})",
@@ -95,8 +101,36 @@ END $$""",
   EXECUTE FUNCTION tablero_indicator_data_arrived()""",
 )
 
+# The names shown on what people write are their accounts' own, not what the API role sends:
+# below the API, someone could otherwise sign a proposal, comment or vote as someone else.
+NAMES = (
+    f"""CREATE FUNCTION tablero_governance_signed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  who uuid := coalesce(to_jsonb(NEW) ->> 'proposed_by', to_jsonb(NEW) ->> 'account_id')::uuid;
+  signed text;
+BEGIN
+  IF current_user <> '{API}' THEN
+    RETURN NEW;  -- seeds and operators, as the owner
+  END IF;
+  SELECT a.display_name INTO signed FROM account a WHERE a.id = who;  -- one's own only
+  RETURN jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[0], coalesce(signed, '')));
+END $$""",
+    *(
+        f"CREATE TRIGGER signed BEFORE INSERT ON {table} FOR EACH ROW "
+        f"EXECUTE FUNCTION tablero_governance_signed('{column}')"
+        for table, column in (
+            ("proposal", "proposer_name"),
+            ("proposal_comment", "author_name"),
+            ("proposal_vote", "voter_name"),
+        )
+    ),
+)
+
 GRANTS = (
-    f"GRANT SELECT, INSERT, UPDATE ON proposal, proposal_vote TO {API}",
+    f"GRANT SELECT, INSERT ON proposal, proposal_vote TO {API}",
+    # Closing and withdrawing only: what members vote on never changes under their votes.
+    f"GRANT UPDATE (status, closed_at, closed_by, outcome) ON proposal TO {API}",
+    f"GRANT UPDATE (choice, voter_group, updated_at) ON proposal_vote TO {API}",
     f"GRANT SELECT, INSERT ON proposal_comment, indicator_version TO {API}",
 )
 
@@ -273,12 +307,13 @@ def upgrade() -> None:
         op.execute(
             f"CREATE POLICY maintenance ON {table} TO CURRENT_USER USING (true) WITH CHECK (true)"
         )
-    for statement in (*POLICIES, *DATA_ARRIVED, *GRANTS):
+    for statement in (*POLICIES, *DATA_ARRIVED, *NAMES, *GRANTS):
         op.execute(statement)
 
 
 def downgrade() -> None:
     op.execute("DROP FUNCTION tablero_indicator_data_arrived() CASCADE")
+    op.execute("DROP FUNCTION tablero_governance_signed() CASCADE")
     for policy in DROPPED_POLICIES:
         op.execute(f"DROP POLICY {policy}")
     for table in reversed(TABLES):

@@ -3,7 +3,8 @@
 Members see every item and its history; a funder (not a member) sees its own partner's.
 The owner partner's people and the backbone create and edit items. The API role cannot write
 an item's status: it inserts a status change, and a trigger moves the item with it, so the
-history and the item never disagree. History rows are never updated nor deleted.
+history and the item never disagree. History rows are never updated nor deleted,
+and a finished item's due date never moves.
 
 Revision ID: 0006
 Revises: 0005
@@ -28,6 +29,7 @@ NOW = sa.text("now()")
 STATUSES = ("open", "in_progress", "done", "dropped")
 FUNCTION = "tablero_action_item_status_changed()"
 LINK_GUARD = "tablero_action_item_links_visible()"
+DUE_GUARD = "tablero_action_item_keeps_due_date()"
 
 # Twins of services/policy.py: action_item_visible, can_manage_action_items.
 VISIBLE = f"({MEMBER} OR {OWNS})"
@@ -79,6 +81,17 @@ BEGIN
 END $$""",
     f"""CREATE TRIGGER links_visible BEFORE UPDATE OF measure_id, indicator_id ON action_item
   FOR EACH ROW EXECUTE FUNCTION {LINK_GUARD}""",
+    # A finished item's due date is history: moving it would turn "done late" into "on time".
+    f"""CREATE FUNCTION {DUE_GUARD} RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.due_date IS DISTINCT FROM OLD.due_date AND OLD.status IN ('done', 'dropped') THEN
+    RAISE EXCEPTION 'a finished action item keeps its due date'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END $$""",
+    f"""CREATE TRIGGER keeps_due_date BEFORE UPDATE OF due_date ON action_item
+  FOR EACH ROW EXECUTE FUNCTION {DUE_GUARD}""",
     # Runs as the owner: the API role may not write an item's status, only append to its
     # history. The row-level check on the history row (the caller's) runs after this
     # trigger, in the same statement, so a refused change moves nothing.
@@ -221,6 +234,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute(f"DROP FUNCTION {FUNCTION} CASCADE")
     op.execute(f"DROP FUNCTION {LINK_GUARD} CASCADE")
+    op.execute(f"DROP FUNCTION {DUE_GUARD} CASCADE")
     op.drop_index(
         op.f("ix_action_item_status_change_action_item_id"), table_name="action_item_status_change"
     )

@@ -65,6 +65,10 @@ BEGIN
     SELECT coalesce(owner, m.partner_id), coalesce(seen, m.visibility) INTO owner, seen
       FROM performance_measure m WHERE m.collaborative_id = tenant AND m.id = measure;
   END IF;
+  -- What a row was while private stays private: making it visible does not show its past.
+  IF TG_OP = 'UPDATE' AND (old_row ->> 'visibility') = 'private' THEN
+    seen := 'private';
+  END IF;
   -- A draft is its owner's alone until it is published.
   IF TG_TABLE_NAME = 'observation' AND (subject ->> 'status') = 'draft' THEN
     seen := 'private';

@@ -158,6 +158,14 @@ async def update_action_item(
     """Edit what a commitment says and links to; its owner and status stay as they are."""
     item = await _changeable(session, viewer, item_id)
     changes = validated(ActionItemUpdate, data).model_dump(exclude_unset=True)
+    moved = "due_date" in changes and changes["due_date"] != item.due_date
+    if moved and item.status in FINISHED:
+        # Else a late completion could be made "done on time" after the fact.
+        raise DomainError.single(
+            ("dueDate",),
+            ErrorCode.INVALID,
+            f"the item is {item.status.value}: its due date is history (reopen it to change it)",
+        )
     merged(item, changes, ActionItemBase, required=("title", "description", "due_date"))
     changes |= await _resolve_links(session, viewer, item.collaborative_id, links)
     await update(session, item, changes)

@@ -160,6 +160,11 @@ async def close(*, session: AsyncSession, viewer: Viewer, proposal_id: UUID | No
             ("proposalId",), ErrorCode.FORBIDDEN, "the backbone, as facilitator, closes votes"
         )
     _require_open(proposal, "it is already closed")
+    if proposal.closes_at is not None and proposal.closes_at > datetime.now(UTC):
+        # Else the facilitator could end a vote at the moment its count suits them.
+        raise DomainError.single(
+            ("proposalId",), ErrorCode.INVALID, "voting is open until closesAt: close it then"
+        )
     collaborative = await fetch_one(session, Collaborative, proposal.collaborative_id)
     assert collaborative is not None  # a proposal's foreign key
     rule = Rule(
