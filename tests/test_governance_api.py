@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from api.settings import Settings
@@ -448,3 +449,32 @@ async def test_a_vote_cannot_be_cast_for_someone_else_below_the_api(
                 f"'{victim.id}', 'x', 'yes', 'resident')"
             )
     await connection.exec_driver_sql("RESET ROLE")
+
+
+@pytest.mark.parametrize("step", ["vote", "close"])
+async def test_votes_and_closing_of_one_proposal_take_turns(
+    client, town, owner_engine, connection, step
+) -> None:
+    """While another transaction works on a proposal, a vote or a closing waits for it (here
+    it gives up after a short lock timeout), so no vote slips past the count."""
+    proposal = await propose(client, town)
+    raw = raw_id(proposal["id"], "Proposal")
+    await connection.exec_driver_sql("SET lock_timeout = '200ms'")
+    async with owner_engine.connect() as other:
+        await other.begin()
+        await other.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended('proposal:' || :key, 0))"),
+            {"key": str(raw)},
+        )
+        blocked = await graphql(
+            client,
+            CAST_VOTE if step == "vote" else CLOSE,
+            {"input": {"proposalId": proposal["id"], "choice": "YES"}}
+            if step == "vote"
+            else {"input": {"proposalId": proposal["id"]}},
+            town["as"]["resident1" if step == "vote" else "backbone"],
+        )
+        assert blocked["errors"][0]["message"] == "Unexpected error."
+        await other.rollback()
+    await connection.exec_driver_sql("RESET lock_timeout")
+    assert (await vote(client, town, proposal["id"], "resident1", "YES"))["userErrors"] == []

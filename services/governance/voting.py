@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
+from sqlalchemy import text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,6 +31,8 @@ from services.governance.service import RATIONALE_MAX, display_name
 from services.governance.tally import Rule, count
 from services.viewer import Viewer
 
+LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended('proposal:' || :key, 0))")
+
 
 async def _proposal(session: AsyncSession, viewer: Viewer, proposal_id: UUID | None) -> Proposal:
     """A proposal the viewer takes part in, else NOT_FOUND (hidden looks like missing)."""
@@ -37,6 +40,20 @@ async def _proposal(session: AsyncSession, viewer: Viewer, proposal_id: UUID | N
     if proposal is None or not policy.can_take_part(viewer, proposal.collaborative_id):
         raise not_found(("proposalId",), "proposal")
     return proposal
+
+
+async def _proposal_to_change(
+    session: AsyncSession, viewer: Viewer, proposal_id: UUID | None
+) -> Proposal:
+    """The proposal, read after taking its lock for the rest of the transaction.
+
+    Votes, withdrawals and closing of one proposal take turns: a vote can neither slip in
+    after the count was read nor land on a proposal closed meanwhile, and two closings cannot
+    both apply an outcome. (Voters cannot lock the row itself under its policies.)
+    """
+    if proposal_id is not None:
+        await session.exec(LOCK.bindparams(key=str(proposal_id)))  # type: ignore[call-overload]
+    return await _proposal(session, viewer, proposal_id)
 
 
 def _require_open(proposal: Proposal, action: str) -> None:
@@ -102,7 +119,7 @@ async def cast_vote(
     voting_as: VoterGroup | None = None,
 ) -> ProposalVote:
     """Cast or change the viewer's vote while the proposal is open."""
-    proposal = await _proposal(session, viewer, proposal_id)
+    proposal = await _proposal_to_change(session, viewer, proposal_id)
     _require_open(proposal, "voting is closed")
     if proposal.closes_at is not None and proposal.closes_at <= datetime.now(UTC):
         raise DomainError.single(("proposalId",), ErrorCode.INVALID, "voting closed at closesAt")
@@ -134,7 +151,7 @@ async def cast_vote(
 
 async def withdraw(*, session: AsyncSession, viewer: Viewer, proposal_id: UUID | None) -> Proposal:
     """The proposer takes an open proposal back; nothing is applied."""
-    proposal = await _proposal(session, viewer, proposal_id)
+    proposal = await _proposal_to_change(session, viewer, proposal_id)
     if proposal.proposed_by != viewer.account_id:
         raise DomainError.single(
             ("proposalId",), ErrorCode.FORBIDDEN, "only the proposer withdraws a proposal"
@@ -154,7 +171,7 @@ async def withdraw(*, session: AsyncSession, viewer: Viewer, proposal_id: UUID |
 
 async def close(*, session: AsyncSession, viewer: Viewer, proposal_id: UUID | None) -> Proposal:
     """Count the votes by the collaborative's rule, record the outcome, apply it if ratified."""
-    proposal = await _proposal(session, viewer, proposal_id)
+    proposal = await _proposal_to_change(session, viewer, proposal_id)
     if not policy.can_close_proposal(viewer, proposal):
         raise DomainError.single(
             ("proposalId",), ErrorCode.FORBIDDEN, "the backbone, as facilitator, closes votes"
