@@ -332,13 +332,6 @@ PROPOSALS = """query($slug: String!) { collaborative(slug: $slug) {
   proposals(first: 10) { totalCount } } }"""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LEAK: an API key acts as PARTNER_STAFF of its partner whatever the partner's kind "
-    "(services/accounts/service.py viewer_for_api_key), so a funder's key is a member and reads "
-    "members-only data (proposals, collaborative measures) its people may not; the identity "
-    "function (migration 0001) does not return the partner's kind to decide the role",
-)
 async def test_a_funders_api_key_reads_no_more_than_its_people(client, town, session) -> None:
     key = await make_api_key(session, town["funder"])
     await closed_proposal(client, town)

@@ -16,6 +16,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.accounts.models import Account, ApiKey
+from services.partners.models import PartnerKind
 from services.viewer import Grant, Role, Viewer
 
 API_KEY_PREFIX = "tbk_"
@@ -51,7 +52,8 @@ async def viewer_for_subject(*, session: AsyncSession, subject: str) -> Viewer |
 
 
 async def viewer_for_api_key(*, session: AsyncSession, secret: str) -> Viewer | None:
-    """A partner system acts as staff of its partner; None for an unknown or revoked key."""
+    """A partner system acts as staff of its partner, a funder's as funder staff (never as a
+    member of the table); None for an unknown or revoked key."""
     row = (
         await session.exec(
             text("SELECT * FROM tablero_identity_for_api_key(:key_hash)").bindparams(
@@ -61,9 +63,8 @@ async def viewer_for_api_key(*, session: AsyncSession, secret: str) -> Viewer | 
     ).first()
     if row is None:
         return None
-    grant = Grant(
-        collaborative_id=row.collaborative_id, role=Role.PARTNER_STAFF, partner_id=row.partner_id
-    )
+    role = Role.FUNDER if row.partner_kind == PartnerKind.FUNDER else Role.PARTNER_STAFF
+    grant = Grant(collaborative_id=row.collaborative_id, role=role, partner_id=row.partner_id)
     return Viewer(api_key_id=row.api_key_id, grants=(grant,))
 
 
