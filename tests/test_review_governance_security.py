@@ -395,12 +395,6 @@ async def test_no_one_signs_a_proposal_comment_or_vote_with_someone_elses_name(
     assert names.scalars().all() == [me.display_name, me.display_name]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GAP: below the API the backbone may set an indicator (or shared measure) "
-    "`ratified` with no vote: the indicator's api_update policy (migration 0002) trusts the "
-    "backbone with status, and only services/indicators refuses it",
-)
 async def test_the_backbone_cannot_ratify_without_a_vote_below_the_api(
     client, town, connection
 ) -> None:

@@ -101,6 +101,33 @@ END $$""",
   EXECUTE FUNCTION tablero_indicator_data_arrived()""",
 )
 
+# Ratification is the community's: below the API too, the API role moves an indicator or a
+# shared measure into an adopted status only when a ratified proposal is about it (closing
+# records the outcome first, then applies it). Seeds and operators, as the owner, may.
+RATIFIED_BY_VOTE = (
+    f"""CREATE FUNCTION tablero_ratified_by_vote() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_user = '{API}' AND NOT EXISTS (
+       SELECT 1 FROM proposal p
+       WHERE p.collaborative_id = NEW.collaborative_id AND p.status = 'ratified'
+         AND NEW.id = CASE TG_TABLE_NAME WHEN 'indicator' THEN p.indicator_id
+                                         ELSE p.shared_measure_id END) THEN
+    RAISE EXCEPTION 'only a ratified proposal adopts a %', TG_TABLE_NAME
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END $$""",
+    *(
+        f"""CREATE TRIGGER ratified_by_vote BEFORE UPDATE OF status ON {table} FOR EACH ROW
+  WHEN (NEW.status IS DISTINCT FROM OLD.status AND NEW.status IN ({statuses}))
+  EXECUTE FUNCTION tablero_ratified_by_vote()"""
+        for table, statuses in (
+            ("indicator", "'ratified', 'data_development'"),
+            ("shared_measure", "'ratified'"),
+        )
+    ),
+)
+
 # The names shown on what people write are their accounts' own, not what the API role sends:
 # below the API, someone could otherwise sign a proposal, comment or vote as someone else.
 NAMES = (
@@ -307,13 +334,14 @@ def upgrade() -> None:
         op.execute(
             f"CREATE POLICY maintenance ON {table} TO CURRENT_USER USING (true) WITH CHECK (true)"
         )
-    for statement in (*POLICIES, *DATA_ARRIVED, *NAMES, *GRANTS):
+    for statement in (*POLICIES, *DATA_ARRIVED, *RATIFIED_BY_VOTE, *NAMES, *GRANTS):
         op.execute(statement)
 
 
 def downgrade() -> None:
     op.execute("DROP FUNCTION tablero_indicator_data_arrived() CASCADE")
     op.execute("DROP FUNCTION tablero_governance_signed() CASCADE")
+    op.execute("DROP FUNCTION tablero_ratified_by_vote() CASCADE")
     for policy in DROPPED_POLICIES:
         op.execute(f"DROP POLICY {policy}")
     for table in reversed(TABLES):

@@ -198,16 +198,19 @@ async def close(*, session: AsyncSession, viewer: Viewer, proposal_id: UUID | No
         )
     ).all()
     tally = count(((v.voter_group, v.choice) for v in votes), rule)
-    if tally.ratified:
-        await ratify.apply(session=session, proposal=proposal)
-    await update(
-        session,
-        proposal,
-        {
-            "status": ProposalStatus.RATIFIED if tally.ratified else ProposalStatus.REJECTED,
-            "closed_at": datetime.now(UTC),
-            "closed_by": viewer.account_id,
-            "outcome": tally.as_record(),
-        },
-    )
+    # The outcome is recorded before it is applied (the database adopts an indicator or a
+    # shared measure only for a ratified proposal); both or neither are written.
+    async with session.begin_nested():
+        await update(
+            session,
+            proposal,
+            {
+                "status": ProposalStatus.RATIFIED if tally.ratified else ProposalStatus.REJECTED,
+                "closed_at": datetime.now(UTC),
+                "closed_by": viewer.account_id,
+                "outcome": tally.as_record(),
+            },
+        )
+        if tally.ratified:
+            await ratify.apply(session=session, proposal=proposal)
     return proposal
