@@ -280,3 +280,19 @@ async def test_a_measure_made_private_takes_its_public_stories_with_it(
         client, NODE, {"id": to_global_id("Story", story.id)}, bearer(settings, world.staff)
     )
     assert body["data"]["node"] == {"title": "x"}
+
+
+async def test_a_storys_language_is_matched_like_a_translations(
+    client, settings: Settings, world: World
+) -> None:
+    added = await add(
+        client,
+        settings,
+        world.resident,
+        subjectId=world.gid(world.indicator),
+        kind="COMMUNITY_VOICE",
+        title="Lo que vemos",
+        language=" ES ",
+    )
+    assert added["userErrors"] == []
+    assert added["story"]["language"] == "es"

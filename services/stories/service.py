@@ -118,10 +118,9 @@ async def add_story(
     collaborative = (await collaboratives.get_many(session=session, ids=[collaborative_id]))[
         collaborative_id
     ]
-    fields = {"language": collaborative.default_language, **data}
-    if fields["language"] is None:
-        fields["language"] = collaborative.default_language
-    story = validated(StoryBase, fields)
+    listed = {language.lower(): language for language in collaborative.languages}
+    asked = str(data.get("language") or collaborative.default_language).strip().lower()
+    story = validated(StoryBase, {**data, "language": listed.get(asked, asked)})
     if story.language not in collaborative.languages:
         raise DomainError.single(
             ("language",),
