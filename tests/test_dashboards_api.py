@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from api.settings import Settings
@@ -271,3 +272,29 @@ async def test_a_dashboard_costs_the_same_statements_for_2_or_8_panels(
     small = await statements_for_a_dashboard(session, client, settings, count_statements, 2)
     large = await statements_for_a_dashboard(session, client, settings, count_statements, 8)
     assert small == large
+
+
+async def test_two_saves_of_one_slug_take_turns(
+    client, settings: Settings, world: World, owner_engine, connection
+) -> None:
+    """While another transaction saves a slug, a second save waits for it (here it gives up
+    after a short lock timeout) instead of clashing on panel positions."""
+    key = f"{world.collaborative.id}:community-dashboard"
+    await connection.exec_driver_sql("SET lock_timeout = '200ms'")
+    async with owner_engine.connect() as other:
+        await other.begin()
+        await other.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended('dashboard:' || :key, 0))"),
+            {"key": key},
+        )
+        values = {
+            "collaborativeId": to_global_id("Collaborative", world.collaborative.id),
+            "slug": "community-dashboard",
+            "title": "Ours",
+        }
+        body = await graphql(client, SAVE, {"input": values}, bearer(settings, world.resident))
+        assert body["errors"][0]["message"] == "Unexpected error."
+        await other.rollback()
+    await connection.exec_driver_sql("RESET lock_timeout")
+    saved = await save(client, settings, world.resident, world, panels=[])
+    assert saved["userErrors"] == []

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -48,6 +48,7 @@ class PanelInput:
 
 
 _DUPLICATE = "uq_dashboard_collaborative_id_slug"
+LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended('dashboard:' || :key, 0))")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
@@ -79,6 +80,10 @@ async def save_dashboard(
     collaborative = await session.get(Collaborative, collaborative_id)
     assert collaborative is not None  # the viewer is a member of it
     titles = _panel_titles(collaborative, panels)
+    # Two saves of one slug take turns: the second replaces what the first wrote.
+    await session.exec(  # type: ignore[call-overload]
+        LOCK.bindparams(key=f"{collaborative_id}:{dashboard.slug}")
+    )
     existing = (
         await session.exec(
             select(Dashboard).where(
