@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from sqlmodel import col, select
@@ -53,6 +53,9 @@ def proposals_in(
     return Listing(statement, (Proposal.created_at, Proposal.id))  # type: ignore[arg-type]
 
 
+T = TypeVar("T", ProposalVote, ProposalComment)
+
+
 async def get_many(
     *, session: AsyncSession, viewer: Viewer, ids: Sequence[UUID]
 ) -> dict[UUID, Proposal]:
@@ -63,35 +66,31 @@ async def votes_of(
     *, session: AsyncSession, viewer: Viewer, proposal_ids: Sequence[UUID]
 ) -> dict[UUID, list[ProposalVote]]:
     """Every vote on each proposal, first cast first (members only, like the proposal)."""
-    statement = (
-        select(ProposalVote)
-        .where(
-            col(ProposalVote.proposal_id).in_(proposal_ids),
-            col(ProposalVote.collaborative_id).in_(viewer.member_of),
-        )
-        .order_by(col(ProposalVote.created_at), col(ProposalVote.id))
-    )
-    grouped: dict[UUID, list[ProposalVote]] = {i: [] for i in proposal_ids}
-    for vote in (await session.exec(statement)).all():
-        grouped[vote.proposal_id].append(vote)
-    return grouped
+    return await _of_proposals(session, viewer, ProposalVote, proposal_ids)
 
 
 async def comments_of(
     *, session: AsyncSession, viewer: Viewer, proposal_ids: Sequence[UUID]
 ) -> dict[UUID, list[ProposalComment]]:
     """The discussion of each proposal, oldest first (members only, like the proposal)."""
+    return await _of_proposals(session, viewer, ProposalComment, proposal_ids)
+
+
+async def _of_proposals(
+    session: AsyncSession, viewer: Viewer, model: type[T], proposal_ids: Sequence[UUID]
+) -> dict[UUID, list[T]]:
+    """Rows about each proposal, oldest first, for members of its collaborative only."""
     statement = (
-        select(ProposalComment)
+        select(model)
         .where(
-            col(ProposalComment.proposal_id).in_(proposal_ids),
-            col(ProposalComment.collaborative_id).in_(viewer.member_of),
+            col(model.proposal_id).in_(proposal_ids),  # type: ignore[attr-defined]
+            col(model.collaborative_id).in_(viewer.member_of),  # type: ignore[attr-defined]
         )
-        .order_by(col(ProposalComment.created_at), col(ProposalComment.id))
+        .order_by(col(model.created_at), col(model.id))  # type: ignore[attr-defined]
     )
-    grouped: dict[UUID, list[ProposalComment]] = {i: [] for i in proposal_ids}
-    for comment in (await session.exec(statement)).all():
-        grouped[comment.proposal_id].append(comment)
+    grouped: dict[UUID, list[T]] = {i: [] for i in proposal_ids}
+    for row in (await session.exec(statement)).all():
+        grouped[row.proposal_id].append(row)  # type: ignore[attr-defined]
     return grouped
 
 
