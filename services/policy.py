@@ -264,6 +264,22 @@ def can_manage_action_items(viewer: Viewer, collaborative_id: UUID, partner_id: 
     return partner_id in viewer.partner_ids or collaborative_id in viewer.backbone_of
 
 
+def subject_visible(viewer: Viewer, about: Any) -> ColumnElement[bool]:
+    """The measure or indicator a row of `about` (a story, a panel) is about, if visible."""
+    return or_(
+        exists().where(
+            PerformanceMeasure.collaborative_id == about.collaborative_id,
+            PerformanceMeasure.id == about.measure_id,
+            measure_visible(viewer),
+        ),
+        exists().where(
+            Indicator.collaborative_id == about.collaborative_id,
+            Indicator.id == about.indicator_id,
+            indicator_visible(viewer),
+        ),
+    )
+
+
 # -- stories -------------------------------------------------------------------------------
 
 
@@ -281,18 +297,7 @@ def story_visible(viewer: Viewer) -> ColumnElement[bool]:
         _in(Story.partner_id, viewer.partner_ids),
         Story.author_account_id == viewer.account_id if viewer.account_id else false(),
     )
-    subject = or_(
-        exists().where(
-            PerformanceMeasure.collaborative_id == Story.collaborative_id,
-            PerformanceMeasure.id == Story.measure_id,
-            measure_visible(viewer),
-        ),
-        exists().where(
-            Indicator.collaborative_id == Story.collaborative_id,
-            Indicator.id == Story.indicator_id,
-            indicator_visible(viewer),
-        ),
-    )
+    subject = subject_visible(viewer, Story)
     return and_(own, subject)
 
 
@@ -356,18 +361,7 @@ def dashboard_panel_visible(viewer: Viewer) -> ColumnElement[bool]:
             )
         )
 
-    subject = or_(
-        exists().where(
-            PerformanceMeasure.collaborative_id == DashboardPanel.collaborative_id,
-            PerformanceMeasure.id == DashboardPanel.measure_id,
-            measure_visible(viewer),
-        ),
-        exists().where(
-            Indicator.collaborative_id == DashboardPanel.collaborative_id,
-            Indicator.id == DashboardPanel.indicator_id,
-            indicator_visible(viewer),
-        ),
-    )
+    subject = subject_visible(viewer, DashboardPanel)
     return and_(
         dashboard(dashboard_visible(viewer)), or_(dashboard(dashboard_kept(viewer)), subject)
     )
