@@ -250,6 +250,7 @@ async def seed_demo(session: AsyncSession) -> bool:
             name="Riverside Thrives",
             description="Every child and family in Riverside thrives: ready for school, "
             "stably housed, connected and healthy.",
+            time_zone="America/Los_Angeles",
         )
     )
     await session.flush()

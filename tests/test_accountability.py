@@ -199,3 +199,45 @@ async def test_a_page_of_items_with_owners_links_and_history_costs_the_same_for_
         assert len(body["data"]["collaborative"]["actionItems"]["nodes"]) == n
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+ACCOUNTABILITY_OF = """query($slug: String!) { accountability(slug: $slug, asOf: "2026-03-20") {
+  partners { partner { name } doneOnTime doneLate } } }"""
+
+
+@pytest.mark.parametrize(("time_zone", "on_time"), [("America/Los_Angeles", True), ("UTC", False)])
+async def test_done_on_time_is_judged_on_the_tables_own_calendar(
+    client, session, settings: Settings, time_zone: str, on_time: bool
+) -> None:
+    """Done at 8 pm in Los Angeles on the due day is 4 am the next day in UTC."""
+    from datetime import UTC, datetime
+
+    from services.actions.models import ActionItemStatusChange
+
+    collaborative = await make_collaborative(session, time_zone=time_zone)
+    partner = await make_partner(session, collaborative, name="Casa")
+    resident = await make_member(session, collaborative, Role.RESIDENT)
+    item = await make_action_item(session, partner, due=date(2026, 3, 10))
+    session.add(
+        ActionItemStatusChange(
+            collaborative_id=collaborative.id,
+            action_item_id=item.id,
+            to_status=ActionStatus.DONE,
+            changed_at=datetime(2026, 3, 11, 4, 0, tzinfo=UTC),
+        )
+    )
+    await session.flush()
+    await session.refresh(item)
+    assert item.completed_on == (date(2026, 3, 10) if on_time else date(2026, 3, 11))
+    body = await graphql(
+        client, ACCOUNTABILITY_OF, {"slug": collaborative.slug}, bearer(settings, resident)
+    )
+    [casa] = body["data"]["accountability"]["partners"]
+    assert (casa["doneOnTime"], casa["doneLate"]) == ((1, 0) if on_time else (0, 1))
+
+
+def test_today_is_the_tables_own() -> None:
+    from services.actions.service import today
+
+    # 26 hours apart: never the same date
+    assert today("Pacific/Kiritimati") > today("Etc/GMT+12")

@@ -105,7 +105,9 @@ BEGIN
   END IF;
   UPDATE action_item SET status = NEW.to_status,
       completed_on = CASE WHEN NEW.to_status = 'done'
-                          THEN (NEW.changed_at AT TIME ZONE 'UTC')::date END,
+                          THEN (NEW.changed_at AT TIME ZONE (
+                            SELECT c.time_zone FROM collaborative c
+                            WHERE c.id = NEW.collaborative_id))::date END,
       updated_at = now()
     WHERE collaborative_id = NEW.collaborative_id AND id = NEW.action_item_id;
   RETURN NEW;
@@ -130,6 +132,10 @@ def _status(name: str) -> sa.Enum:
 
 
 def upgrade() -> None:
+    op.add_column(
+        "collaborative",
+        sa.Column("time_zone", sa.String(64), server_default="UTC", nullable=False),
+    )
     op.create_table(
         "action_item",
         sa.Column("title", sa.String(200), nullable=False),
@@ -241,3 +247,4 @@ def downgrade() -> None:
     op.drop_table("action_item_status_change")
     op.drop_index("ix_action_item_partner_due", table_name="action_item")
     op.drop_table("action_item")
+    op.drop_column("collaborative", "time_zone")

@@ -32,12 +32,14 @@ async def action_items_of(
     partner_ids: list[UUID],
     overdue: bool | None,
 ) -> Connection[ActionItem]:
+    collaborative = await info.context.loaders.collaborative.load(collaborative_id)
     listing = actions.visible_in(
         viewer=info.context.viewer,
         collaborative_id=collaborative_id,
         statuses=statuses or (),
         partner_ids=partner_ids,
         overdue=overdue,
+        as_of=actions.today(collaborative.time_zone) if collaborative else None,
     )
     return await connection_of(
         info, listing, lambda m: ActionItem.from_model(m, info), first, after
@@ -64,7 +66,7 @@ async def resolve_accountability(
         )
     if found is None:
         return None
-    day = as_of or actions.today()
+    day = as_of or actions.today(found.time_zone)
     rows = await accountability_service.accountability(
         session=ctx.session, viewer=ctx.viewer, collaborative_id=found.id, as_of=day
     )

@@ -42,7 +42,6 @@ class ActionItem(Node):
     due_date: date
     status: ActionItemStatusEnum  # type: ignore[valid-type]
     completed_on: date | None = strawberry.field(description="The day it was marked done.")
-    overdue: bool = strawberry.field(description="Neither done nor dropped, and due before today.")
     viewer_can_change: bool = strawberry.field(
         description="Whether the viewer may edit it and change its status."
     )
@@ -60,7 +59,6 @@ class ActionItem(Node):
             due_date=m.due_date,
             status=m.status,
             completed_on=m.completed_on,
-            overdue=m.status not in FINISHED and m.due_date < actions.today(),
             viewer_can_change=policy.can_manage_action_items(
                 viewer, m.collaborative_id, m.partner_id
             ),
@@ -68,6 +66,17 @@ class ActionItem(Node):
             updated_at=m.updated_at,
             model=m,
         )
+
+    @strawberry.field(
+        description="Neither done nor dropped, and due before today where the collaborative "
+        "meets (its timeZone)."
+    )
+    async def overdue(self, info: Info[Context, None]) -> bool:
+        m = self.model
+        if m.status in FINISHED:
+            return False
+        collaborative = await info.context.loaders.collaborative.load(m.collaborative_id)
+        return m.due_date < actions.today(collaborative.time_zone)
 
     @strawberry.field(description="The partner that owns this commitment.")
     async def owner(self, info: Info[Context, None]) -> Partner:

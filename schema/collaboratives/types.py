@@ -64,6 +64,10 @@ class Collaborative(Node):
     description: str
     languages: list[str]
     default_language: str
+    time_zone: str = strawberry.field(
+        description="Where the table meets (IANA name): what today and on time mean for its "
+        "action items."
+    )
     suppression: Suppression
     ratification_rule: RatificationRule
     raw_id: strawberry.Private[UUID]
@@ -78,6 +82,7 @@ class Collaborative(Node):
             description=model.description,
             languages=list(model.languages),
             default_language=model.default_language,
+            time_zone=model.time_zone,
             suppression=Suppression(
                 min_partners=model.min_partners,
                 min_cell=model.min_cell,

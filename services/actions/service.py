@@ -8,9 +8,10 @@ create, edit and move a partner's items. A status changes only by appending to i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Field, SQLModel, and_, col, not_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -49,8 +50,9 @@ LINKS = {"result_id": ("resultId", "result"), "indicator_id": ("indicatorId", "i
          "measure_id": ("measureId", "measure")}  # fmt: skip
 
 
-def today() -> date:
-    return datetime.now(UTC).date()
+def today(time_zone: str = "UTC") -> date:
+    """Today where the collaborative meets (its `time_zone`)."""
+    return datetime.now(ZoneInfo(time_zone)).date()
 
 
 def overdue_condition(as_of: date) -> Any:
@@ -76,7 +78,7 @@ def visible_in(
     if partner_ids:
         statement = statement.where(col(ActionItem.partner_id).in_(partner_ids))
     if overdue is not None:
-        condition = overdue_condition(as_of or today())
+        condition = overdue_condition(as_of or today())  # callers pass their table's day
         statement = statement.where(condition if overdue else not_(condition))
     return Listing(statement, (ActionItem.due_date, ActionItem.id))  # type: ignore[arg-type]
 

@@ -35,6 +35,8 @@ class CollaborativeBase(SQLModel):
     organization_majority: float = Field(
         default=0.5, ge=0, lt=1, sa_column_kwargs={"server_default": "0.5"}
     )
+    # Where the table meets: what "today" and "done on time" mean for its action items.
+    time_zone: str = Field(default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"})
 
 
 class Collaborative(CollaborativeBase, table=True):
