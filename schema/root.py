@@ -22,6 +22,7 @@ from schema.dashboards import mutations as dashboard_mutations
 from schema.dashboards.types import Dashboard
 from schema.dimensions import mutations as dimension_mutations
 from schema.governance import mutations as governance_mutations
+from schema.governance import rules as governance_rules
 from schema.indicators import mutations as indicator_mutations
 from schema.measures import mutations as measure_mutations
 from schema.nul_guard import RefuseNulCharacters
@@ -176,6 +177,11 @@ class Mutation:
     propose_shared_measure_change = strawberry.mutation(
         resolver=governance_mutations.propose_shared_measure_change,
         description="Any member proposes a change to a shared measure.",
+    )
+    propose_rule_change = strawberry.mutation(
+        resolver=governance_rules.propose_rule_change,
+        description="Any member proposes a new quorum or group threshold; it applies only if "
+        "ratified under the current rule.",
     )
     comment_on_proposal = strawberry.mutation(resolver=governance_mutations.comment_on_proposal)
     cast_vote = strawberry.mutation(

@@ -128,6 +128,33 @@ END $$""",
     ),
 )
 
+# The ratification rule changes only by a ratified change_rule proposal of the same table:
+# the API role has no UPDATE on collaborative; this function is its one way in.
+APPLY_RULE = (
+    """CREATE FUNCTION tablero_apply_rule_change(p_collaborative uuid, p_proposal uuid)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+  rule jsonb;
+BEGIN
+  SELECT p.changes INTO rule FROM proposal p
+    WHERE p.collaborative_id = p_collaborative AND p.id = p_proposal
+      AND p.kind = 'change_rule' AND p.status = 'ratified'
+      AND p_collaborative = ANY (tablero_backbone_of());
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no ratified rule change with this id' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  UPDATE collaborative SET
+      quorum = coalesce((rule ->> 'quorum')::integer, quorum),
+      resident_majority = coalesce((rule ->> 'resident_majority')::float8, resident_majority),
+      organization_majority =
+        coalesce((rule ->> 'organization_majority')::float8, organization_majority)
+    WHERE id = p_collaborative;
+END $$""",
+    "REVOKE ALL ON FUNCTION tablero_apply_rule_change(uuid, uuid) FROM PUBLIC",
+    f"GRANT EXECUTE ON FUNCTION tablero_apply_rule_change(uuid, uuid) TO {API}",
+)
+
 # The names shown on what people write are their accounts' own, not what the API role sends:
 # below the API, someone could otherwise sign a proposal, comment or vote as someone else.
 NAMES = (
@@ -216,6 +243,7 @@ def _create_tables() -> None:
                 "new_shared_measure",
                 "change_indicator",
                 "change_shared_measure",
+                "change_rule",
             ),
             nullable=False,
         ),
@@ -237,7 +265,9 @@ def _create_tables() -> None:
         sa.Column("outcome", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
         _timestamp("created_at"),
         sa.CheckConstraint(
-            "(indicator_id IS NULL) <> (shared_measure_id IS NULL)",
+            "CASE WHEN kind = 'change_rule'"
+            " THEN indicator_id IS NULL AND shared_measure_id IS NULL"
+            " ELSE (indicator_id IS NULL) <> (shared_measure_id IS NULL) END",
             name=op.f("ck_proposal_one_subject"),
         ),
         _tenant("proposal", "indicator_id", "indicator"),
@@ -334,7 +364,7 @@ def upgrade() -> None:
         op.execute(
             f"CREATE POLICY maintenance ON {table} TO CURRENT_USER USING (true) WITH CHECK (true)"
         )
-    for statement in (*POLICIES, *DATA_ARRIVED, *RATIFIED_BY_VOTE, *NAMES, *GRANTS):
+    for statement in (*POLICIES, *DATA_ARRIVED, *RATIFIED_BY_VOTE, *APPLY_RULE, *NAMES, *GRANTS):
         op.execute(statement)
 
 
@@ -342,6 +372,7 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION tablero_indicator_data_arrived() CASCADE")
     op.execute("DROP FUNCTION tablero_governance_signed() CASCADE")
     op.execute("DROP FUNCTION tablero_ratified_by_vote() CASCADE")
+    op.execute("DROP FUNCTION tablero_apply_rule_change(uuid, uuid)")
     for policy in DROPPED_POLICIES:
         op.execute(f"DROP POLICY {policy}")
     for table in reversed(TABLES):

@@ -25,6 +25,7 @@ class ProposalKind(StrEnum):
     NEW_SHARED_MEASURE = "new_shared_measure"
     CHANGE_INDICATOR = "change_indicator"
     CHANGE_SHARED_MEASURE = "change_shared_measure"
+    CHANGE_RULE = "change_rule"  # the ratification rule itself, about no indicator or measure
 
 
 class ProposalStatus(StrEnum):
@@ -60,7 +61,10 @@ class Proposal(SQLModel, table=True):
         _tenant_fk("indicator_id", "indicator"),
         _tenant_fk("shared_measure_id", "shared_measure"),
         CheckConstraint(
-            "(indicator_id IS NULL) <> (shared_measure_id IS NULL)", name="one_subject"
+            "CASE WHEN kind = 'change_rule'"
+            " THEN indicator_id IS NULL AND shared_measure_id IS NULL"
+            " ELSE (indicator_id IS NULL) <> (shared_measure_id IS NULL) END",
+            name="one_subject",
         ),
     )
 

@@ -14,6 +14,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.crud import fetch_one, save
+from services.governance import rules
 from services.governance.models import IndicatorVersion, Proposal, ProposalKind
 from services.indicators import service as indicators
 from services.indicators.models import Indicator, IndicatorStatus
@@ -44,6 +45,8 @@ async def apply(*, session: AsyncSession, proposal: Proposal) -> None:
             await shared_measures.apply_changes(
                 session=session, shared=shared, changes={"status": SharedMeasureStatus.RATIFIED}
             )
+        case ProposalKind.CHANGE_RULE:
+            await rules.apply_rule_change(session=session, proposal=proposal)
         case ProposalKind.CHANGE_SHARED_MEASURE:
             shared = await _shared(session, proposal)
             changes = shared_measures.validated_changes(shared, proposal.changes)

@@ -124,7 +124,7 @@ def _require_member(viewer: Viewer, collaborative_id: UUID, field: tuple[str, ..
         )
 
 
-def _check_rationale(rationale: str) -> str:
+def check_rationale(rationale: str) -> str:
     text = rationale.strip()
     if not text:
         raise DomainError.single(("rationale",), ErrorCode.REQUIRED, "say why")
@@ -135,30 +135,30 @@ def _check_rationale(rationale: str) -> str:
     return text
 
 
-def _check_closes_at(closes_at: datetime | None) -> None:
+def check_closes_at(closes_at: datetime | None) -> None:
     if closes_at is not None and closes_at <= datetime.now(UTC):
         raise DomainError.single(("closesAt",), ErrorCode.INVALID, "must be in the future")
 
 
-async def _open(
+async def open_proposal(
     session: AsyncSession,
     viewer: Viewer,
     *,
     collaborative_id: UUID,
     kind: ProposalKind,
-    subject: Indicator | SharedMeasure,
+    subject: Indicator | SharedMeasure | None,
     rationale: str,
     closes_at: datetime | None,
     changes: Mapping[str, Any] | None = None,
     effective_from: date | None = None,
 ) -> Proposal:
+    """Write an open proposal about `subject` (None: about the collaborative's own rule)."""
     assert viewer.account_id is not None  # policy.can_take_part
-    is_indicator = isinstance(subject, Indicator)
     proposal = Proposal(
         collaborative_id=collaborative_id,
         kind=kind,
-        indicator_id=subject.id if is_indicator else None,
-        shared_measure_id=None if is_indicator else subject.id,
+        indicator_id=subject.id if isinstance(subject, Indicator) else None,
+        shared_measure_id=subject.id if isinstance(subject, SharedMeasure) else None,
         rationale=rationale,
         changes=dict(changes or {}),
         effective_from=effective_from,
@@ -185,14 +185,14 @@ async def propose_indicator(
     if result is None:
         raise not_found(("indicator", "resultId"), "result")
     _require_member(viewer, result.collaborative_id, ("indicator", "resultId"))
-    text = _check_rationale(rationale)
-    _check_closes_at(closes_at)
+    text = check_rationale(rationale)
+    check_closes_at(closes_at)
     data = {**data, "status": IndicatorStatus.PROPOSED}
     with _under("indicator"):
         indicator = await indicators.insert_indicator(
             session=session, result=result, data=data, dimension_ids=dimension_ids
         )
-    return await _open(
+    return await open_proposal(
         session,
         viewer,
         collaborative_id=result.collaborative_id,
@@ -216,13 +216,13 @@ async def propose_shared_measure(
     if collaborative_id is None:
         raise not_found(("sharedMeasure", "collaborativeId"), "collaborative")
     _require_member(viewer, collaborative_id, ("sharedMeasure", "collaborativeId"))
-    text = _check_rationale(rationale)
-    _check_closes_at(closes_at)
+    text = check_rationale(rationale)
+    check_closes_at(closes_at)
     with _under("sharedMeasure"):
         shared = await shared_measures.insert_shared_measure(
             session=session, collaborative_id=collaborative_id, data={**data, "status": "proposed"}
         )
-    return await _open(
+    return await open_proposal(
         session,
         viewer,
         collaborative_id=collaborative_id,
@@ -263,13 +263,13 @@ async def propose_indicator_change(
     indicator = await fetch_one(session, Indicator, indicator_id, policy.indicator_visible(viewer))
     if indicator is None or not policy.can_take_part(viewer, indicator.collaborative_id):
         raise not_found(("indicatorId",), "indicator")
-    text = _check_rationale(rationale)
-    _check_closes_at(closes_at)
+    text = check_rationale(rationale)
+    check_closes_at(closes_at)
     with _under("changes"):
         changes = indicators.validated_changes(indicator, data)
     _nothing_to_change(changes)
     _check_effective_from(changes.get("granularity", indicator.granularity), effective_from)
-    return await _open(
+    return await open_proposal(
         session,
         viewer,
         collaborative_id=indicator.collaborative_id,
@@ -295,12 +295,12 @@ async def propose_shared_measure_change(
     shared = await fetch_one(session, SharedMeasure, shared_measure_id)
     if shared is None or not policy.can_take_part(viewer, shared.collaborative_id):
         raise not_found(("sharedMeasureId",), "shared measure")
-    text = _check_rationale(rationale)
-    _check_closes_at(closes_at)
+    text = check_rationale(rationale)
+    check_closes_at(closes_at)
     with _under("changes"):
         changes = shared_measures.validated_changes(shared, data)
     _nothing_to_change(changes)
-    return await _open(
+    return await open_proposal(
         session,
         viewer,
         collaborative_id=shared.collaborative_id,
