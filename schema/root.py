@@ -17,6 +17,7 @@ from schema.actions.types import Accountability, ActionItem
 from schema.agenda import mutations as agenda_mutations
 from schema.analytics.queries import resolve_aggregate, resolve_disparities
 from schema.analytics.types import Aggregate, Disparities
+from schema.collaboratives import mutations as collaborative_mutations
 from schema.collaboratives.types import Collaborative
 from schema.dashboards import mutations as dashboard_mutations
 from schema.dashboards.types import Dashboard
@@ -118,6 +119,10 @@ class Query:
 
 @strawberry.type
 class Mutation:
+    update_collaborative = strawberry.mutation(
+        resolver=collaborative_mutations.update_collaborative,
+        description="The backbone keeps the table's name, description, languages and time zone.",
+    )
     create_partner = strawberry.mutation(
         resolver=partner_mutations.create_partner,
         description="Bring a partner into a collaborative (backbone staff).",

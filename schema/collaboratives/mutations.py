@@ -1,0 +1,48 @@
+"""updateCollaborative: the backbone keeps the table's profile, languages and time zone."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import UNSET
+from strawberry.types import Info
+
+from api.context import Context
+from schema.collaboratives.types import Collaborative
+from schema.errors import UserError, attempt
+from schema.inputs import sent_fields
+from schema.relay import raw_id
+from services.collaboratives import service as collaboratives
+
+
+@strawberry.input(description="Only the fields given are changed.")
+class UpdateCollaborativeInput:
+    id: strawberry.ID
+    name: str | None = UNSET
+    description: str | None = UNSET
+    languages: list[str] | None = strawberry.field(
+        default=UNSET, description="Language tags; the default language must stay among them."
+    )
+    time_zone: str | None = strawberry.field(default=UNSET, description="An IANA name.")
+
+
+@strawberry.type
+class CollaborativePayload:
+    collaborative: Collaborative | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+async def update_collaborative(
+    info: Info[Context, None], input: UpdateCollaborativeInput
+) -> CollaborativePayload:
+    ctx = info.context
+    action = collaboratives.update_settings(
+        session=ctx.session,
+        viewer=ctx.viewer,
+        collaborative_id=raw_id(input.id, "Collaborative"),
+        data=sent_fields(input, exclude=("id",)),
+    )
+    return await attempt(
+        action,
+        lambda c: CollaborativePayload(collaborative=Collaborative.from_model(c)),
+        CollaborativePayload,
+    )
