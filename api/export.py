@@ -30,7 +30,9 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from uuid import UUID
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -43,9 +45,11 @@ from schema.observations.types import breakdown_cell
 from services.analytics import aggregates
 from services.analytics.aggregates import Aggregate
 from services.analytics.suppression import EXPLANATIONS, Cell, Reason
-from services.dimensions import service as dimensions
+from services.collaboratives import service as collaboratives
 from services.errors import DomainError, ErrorCode, Problem
 from services.periods import label as period_label
+from services.translations import service as translations
+from services.translations.languages import LanguagePreference, parse_accept_language
 
 Labels = Mapping[tuple[str, str], tuple[str, str]]  # (dimension, category) -> (name, label)
 
@@ -91,9 +95,7 @@ class AggregateExport:
                     end=query.end,
                     by=query.by,
                 )
-                labels = await dimensions.labels(
-                    session=session, collaborative_id=result.subject.collaborative_id
-                )
+                labels = await _labels(session, result.subject.collaborative_id, request)
         except DomainError as e:
             return refused(e)
         return Response(
@@ -105,6 +107,20 @@ class AggregateExport:
                 "X-Content-Type-Options": "nosniff",
             },
         )
+
+
+async def _labels(session: AsyncSession, collaborative_id: UUID, request: Request) -> Labels:
+    """Category labels in the language the request prefers (Accept-Language), as GraphQL."""
+    collaborative = (await collaboratives.get_many(session=session, ids=[collaborative_id]))[
+        collaborative_id
+    ]
+    preference = LanguagePreference(parse_accept_language(request.headers.get("accept-language")))
+    language = preference.resolve(
+        collaborative.id, collaborative.languages, collaborative.default_language
+    )
+    return await translations.labels(
+        session=session, collaborative_id=collaborative_id, language=language
+    )
 
 
 def parse(params: QueryParams) -> ExportQuery:

@@ -379,3 +379,42 @@ def test_numbers_are_written_in_full() -> None:
 
 def test_reason_values_are_the_graphql_enum_in_lower_case() -> None:
     assert {r.value.upper() for r in Reason} == {r.name for r in Reason}
+
+
+async def test_labels_speak_the_language_the_request_prefers(client, session, fixture) -> None:
+    from sqlmodel import select
+
+    from services.translations.models import Translation
+
+    black = (
+        await session.exec(
+            select(DimensionCategory).where(
+                DimensionCategory.collaborative_id == fixture.collaborative.id,
+                DimensionCategory.key == "black",
+            )
+        )
+    ).one()
+    session.add(
+        Translation(
+            collaborative_id=fixture.collaborative.id,
+            subject_kind="dimension_category",
+            subject_id=black.id,
+            field="label",
+            language="es",
+            text="Negro/a",
+        )
+    )
+    await session.flush()
+
+    async def labels(language: str | None) -> set[str]:
+        headers = {**fixture.viewers["funder"]}
+        if language:
+            headers["Accept-Language"] = language
+        response = await client.get(
+            EXPORT, params={"of": fixture.of, "by": ["race_ethnicity"]}, headers=headers
+        )
+        return {r["race_ethnicity_label"] for r in table(response) if r["race_ethnicity"]}
+
+    assert "Negro/a" in await labels("es-MX, en;q=0.5")
+    assert "Black" in await labels(None)
+    assert "Black" in await labels("fr")  # not one of the table's languages: its default
