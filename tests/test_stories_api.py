@@ -296,3 +296,25 @@ async def test_a_storys_language_is_matched_like_a_translations(
     )
     assert added["userErrors"] == []
     assert added["story"]["language"] == "es"
+
+
+async def test_stories_come_newest_first_up_to_count(
+    client, session, settings: Settings, world: World
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.story_factories import make_story
+
+    for day, title in enumerate(("first", "second", "third"), start=1):
+        await make_story(
+            session,
+            world.indicator,
+            world.resident,
+            title=title,
+            created_at=datetime(2026, 1, day, tzinfo=UTC),
+        )
+    query = """query($id: ID!, $count: Int!) { node(id: $id) {
+      ... on Series { stories(count: $count) { title } } } }"""
+    variables = {"id": world.gid(world.indicator), "count": 2}
+    body = await graphql(client, query, variables, bearer(settings, world.resident))
+    assert [s["title"] for s in body["data"]["node"]["stories"]] == ["third", "second"]

@@ -162,14 +162,17 @@ class Series(Node):
         return await latest_of(info, self.model.id, count)
 
     @strawberry.field(
-        description="Stories told on it that the viewer may read, newest first: never wider "
-        "than what the viewer sees of the measure or indicator itself."
+        description="Stories told on it that the viewer may read, newest first (the latest "
+        f"`count`, at most {MAX_LATEST}): never wider than what the viewer sees of the measure "
+        "or indicator itself."
     )
     async def stories(
         self,
         info: Info[Context, None],
         kinds: list[StoryKindEnum] | None = None,  # type: ignore[valid-type]
         language: str | None = None,
+        count: int = 20,
     ) -> list[Story]:
         key = (self.model.id, tuple(sorted(kinds or ())), language)
-        return [Story.from_model(r) for r in await info.context.loaders.stories.load(key)]
+        rows = await info.context.loaders.stories.load(key)
+        return [Story.from_model(r) for r in rows[: max(0, min(count, MAX_LATEST))]]
