@@ -165,7 +165,9 @@ class Loaders:
                 lambda ids: indicators.of_results(session=s, viewer=v, result_ids=ids), list
             ),
             measure=_by_key(lambda ids: measures.get_many(session=s, viewer=v, ids=ids)),
-            shared_measure=_by_key(lambda ids: shared_measures.get_many(session=s, ids=ids)),
+            shared_measure=_by_key(
+                lambda ids: shared_measures.get_many(session=s, viewer=v, ids=ids)
+            ),
             dimension=_by_key(lambda ids: dimensions.get_many(session=s, ids=ids)),
             categories=_by_key(
                 lambda ids: dimensions.categories_of(session=s, dimension_ids=ids), list

@@ -18,7 +18,7 @@ from services.audit.models import AuditEvent
 from services.dashboards.models import Dashboard, DashboardPanel
 from services.governance.models import Proposal, VoterGroup
 from services.indicators.models import Indicator, IndicatorStatus
-from services.measures.models import PerformanceMeasure
+from services.measures.models import PerformanceMeasure, SharedMeasure, SharedMeasureStatus
 from services.observations.models import Observation, ObservationStatus
 from services.partners.models import Partner, ProfileVisibility
 from services.stories.models import Story
@@ -85,6 +85,17 @@ def can_change_partner_visibility(viewer: Viewer, partner: Partner) -> bool:
 def can_steward_agenda(viewer: Viewer, collaborative_id: UUID) -> bool:
     """Domains, results, dimensions, indicators and shared measures are the backbone's to keep."""
     return collaborative_id in viewer.backbone_of
+
+
+def shared_measure_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """Adopted shared measures for anyone; proposals among members, as for indicators.
+
+    Twin of the api_read policy on shared_measure (migration 0012).
+    """
+    return or_(
+        SharedMeasure.status != SharedMeasureStatus.PROPOSED,
+        _in(SharedMeasure.collaborative_id, viewer.member_of),
+    )
 
 
 def indicator_visible(viewer: Viewer) -> ColumnElement[bool]:

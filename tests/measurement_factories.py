@@ -9,7 +9,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.agenda.models import Domain, Result
 from services.dimensions.models import Dimension, DimensionCategory
 from services.indicators.models import Indicator, IndicatorDimension, IndicatorStatus
-from services.measures.models import MeasureDimension, PerformanceMeasure, Quadrant, SharedMeasure
+from services.measures.models import (
+    MeasureDimension,
+    PerformanceMeasure,
+    Quadrant,
+    SharedMeasure,
+    SharedMeasureStatus,
+)
 from services.measures.units import Direction, Unit
 from services.observations.models import Observation
 from services.periods import Granularity
@@ -116,6 +122,7 @@ async def make_shared_measure(
         "direction": Direction.HIGHER_IS_BETTER,
         "aggregation": "sum",
         "granularity": Granularity.QUARTER,
+        "status": SharedMeasureStatus.RATIFIED,  # adopted, as partners report it
         **overrides,
     }
     shared = SharedMeasure(collaborative_id=collaborative.id, **values)

@@ -164,7 +164,7 @@ class Collaborative(Node):
         statuses: list[SharedMeasureStatusEnum] | None = None,  # type: ignore[valid-type]
     ) -> Connection[SharedMeasure]:
         listing = shared_measures.shared_measures_in(
-            collaborative_id=self.raw_id, statuses=statuses or ()
+            viewer=info.context.viewer, collaborative_id=self.raw_id, statuses=statuses or ()
         )
         return await connection_of(info, listing, SharedMeasure.from_model, first, after)
 

@@ -152,5 +152,6 @@ async def fetch_measures(info: Info[Context, None], ids: Any) -> dict[UUID, Meas
 
 @fetches_nodes("SharedMeasure")
 async def fetch_shared_measures(info: Info[Context, None], ids: Any) -> dict[UUID, SharedMeasure]:
-    found = await shared_measures.get_many(session=info.context.session, ids=ids)
+    ctx = info.context
+    found = await shared_measures.get_many(session=ctx.session, viewer=ctx.viewer, ids=ids)
     return {k: SharedMeasure.from_model(v) for k, v in found.items()}

@@ -71,7 +71,9 @@ async def find_subject(
     Unknown, hidden and not-allowed answer alike.
     """
     if shared_measure_id is not None:
-        shared = await fetch_one(session, SharedMeasure, shared_measure_id)
+        shared = await fetch_one(
+            session, SharedMeasure, shared_measure_id, policy.shared_measure_visible(viewer)
+        )
         if shared is not None and policy.can_read_aggregates(viewer, shared.collaborative_id):
             return shared
     elif indicator_id is not None:

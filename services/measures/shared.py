@@ -52,17 +52,21 @@ REQUIRED = (
 
 
 def shared_measures_in(
-    *, collaborative_id: UUID, statuses: Sequence[SharedMeasureStatus] = ()
+    *, viewer: Viewer, collaborative_id: UUID, statuses: Sequence[SharedMeasureStatus] = ()
 ) -> Listing:
-    """The collaborative's shared measures, by name (public, like the whole agenda)."""
-    statement = select(SharedMeasure).where(SharedMeasure.collaborative_id == collaborative_id)
+    """The collaborative's shared measures the viewer may see (proposals: members), by name."""
+    statement = select(SharedMeasure).where(
+        SharedMeasure.collaborative_id == collaborative_id, policy.shared_measure_visible(viewer)
+    )
     if statuses:
         statement = statement.where(col(SharedMeasure.status).in_(statuses))
     return Listing(statement, (SharedMeasure.name, SharedMeasure.id))  # type: ignore[arg-type]
 
 
-async def get_many(*, session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, SharedMeasure]:
-    return await get_visible(session, SharedMeasure, ids)
+async def get_many(
+    *, session: AsyncSession, viewer: Viewer, ids: Sequence[UUID]
+) -> dict[UUID, SharedMeasure]:
+    return await get_visible(session, SharedMeasure, ids, policy.shared_measure_visible(viewer))
 
 
 def _require_backbone(viewer: Viewer, collaborative_id: UUID) -> None:
@@ -115,7 +119,9 @@ async def update_shared_measure(
     shared_measure_id: UUID | None,
     data: Mapping[str, Any],
 ) -> SharedMeasure:
-    shared = await fetch_one(session, SharedMeasure, shared_measure_id)
+    shared = await fetch_one(
+        session, SharedMeasure, shared_measure_id, policy.shared_measure_visible(viewer)
+    )
     if shared is None:
         raise not_found(("id",), "shared measure")
     _require_backbone(viewer, shared.collaborative_id)

@@ -35,7 +35,7 @@ SUBJECTS: tuple[Subject, ...] = (
     Subject("domain", Domain, ("name", "description")),
     Subject("result", Result, ("statement", "description")),
     Subject("indicator", Indicator, ("name", "definition"), policy.indicator_visible),
-    Subject("shared_measure", SharedMeasure, ("name", "definition")),
+    Subject("shared_measure", SharedMeasure, ("name", "definition"), policy.shared_measure_visible),
     Subject(
         "performance_measure", PerformanceMeasure, ("name", "description"), policy.measure_visible
     ),
