@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from api.database import Database
 from api.export import AggregateExport
 from api.graphql import GraphQLEndpoint
 from api.health import Readiness, healthz
+from api.metrics import Metrics, MetricsMiddleware
 from api.migrate import head_revision
 from api.settings import Settings
 from schema.root import build_schema
@@ -47,7 +49,13 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", Readiness(database, head_revision()).handle, methods=["GET"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    metrics = Metrics([*(r.path for r in routes), "/metrics"])
+    routes.append(Route("/metrics", metrics.handle, methods=["GET"]))
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
+    )
     app.state.database = database
     app.state.settings = settings
     return app
