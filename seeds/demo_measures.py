@@ -6,7 +6,7 @@ in all three quadrants, targets (equity targets too); their observations come fr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from random import Random
 from typing import Any
 from uuid import UUID
@@ -38,6 +38,8 @@ UP, DOWN = Direction.HIGHER_IS_BETTER, Direction.LOWER_IS_BETTER
 HOW_MUCH, HOW_WELL, BETTER_OFF = Quadrant.HOW_MUCH, Quadrant.HOW_WELL, Quadrant.BETTER_OFF
 PRIVATE, MEMBERS, PUBLIC = Visibility.PRIVATE, Visibility.COLLABORATIVE, Visibility.PUBLIC
 QUARTER, YEAR, SCHOOL_YEAR = Granularity.QUARTER, Granularity.YEAR, Granularity.SCHOOL_YEAR
+
+DEFINED = datetime(2023, 1, 1, tzinfo=UTC)  # when the demo partners defined their measures
 
 
 @dataclass(frozen=True)
@@ -309,6 +311,7 @@ def _measure(c: UUID, m: DemoMeasure) -> PerformanceMeasure:
         visibility=m.visibility,
         share_in_aggregates=m.share_in_aggregates,
         shared_measure_id=demo_id("shared_measure", m.adopts) if m.adopts else None,
+        created_at=DEFINED,  # before the three years of data it holds
     )
 
 

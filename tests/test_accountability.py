@@ -3,7 +3,7 @@ funders' included, with reporting completeness on the measures the viewer may se
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -19,6 +19,7 @@ from tests.factories import bearer, graphql, make_collaborative, make_member, ma
 from tests.measurement_factories import make_measure
 
 AS_OF = date(2026, 5, 15)
+EARLY = datetime(2024, 1, 1, tzinfo=UTC)  # measures defined long before the periods due
 DONE, DROPPED, IN_PROGRESS = ActionStatus.DONE, ActionStatus.DROPPED, ActionStatus.IN_PROGRESS
 
 ACCOUNTABILITY = """query($slug: String!, $asOf: Date) { accountability(slug: $slug, asOf: $asOf) {
@@ -56,15 +57,15 @@ async def arrange(session):
     ]:
         await make_action_item(session, partner, due=due, status=status, completed_on=completed)
     shared = await make_measure(
-        session, casa, name="Casa shared", visibility=Visibility.COLLABORATIVE
+        session, casa, name="Casa shared", visibility=Visibility.COLLABORATIVE, created_at=EARLY
     )
-    private = await make_measure(session, casa, name="Casa private")
+    private = await make_measure(session, casa, name="Casa private", created_at=EARLY)
     draft_only = await make_measure(
         session, casa, name="Casa monthly", granularity=Granularity.MONTH,
-        visibility=Visibility.PUBLIC,
+        visibility=Visibility.PUBLIC, created_at=EARLY,
     )  # fmt: skip
     await make_measure(session, backbone, name="Backbone yearly", granularity=Granularity.YEAR,
-                       visibility=Visibility.COLLABORATIVE)  # fmt: skip
+                       visibility=Visibility.COLLABORATIVE, created_at=EARLY)  # fmt: skip
     for measure, granularity, start, status in [
         (shared, Granularity.QUARTER, date(2026, 1, 1), ObservationStatus.PUBLISHED),  # due one
         (private, Granularity.QUARTER, date(2026, 1, 1), ObservationStatus.PUBLISHED),
@@ -160,7 +161,9 @@ async def statements_for_accountability(session, client, settings, count_stateme
     for p in range(n):
         partner = await make_partner(session, c, name=f"P{p}")
         await make_action_item(session, partner, due=date(2026, 1, 1))
-        await make_measure(session, partner, name=f"M{p}", visibility=Visibility.COLLABORATIVE)
+        await make_measure(
+            session, partner, name=f"M{p}", visibility=Visibility.COLLABORATIVE, created_at=EARLY
+        )
     member = await make_member(session, c, Role.RESIDENT)
     with count_statements() as counter:
         body = await graphql(client, ACCOUNTABILITY, {"slug": c.slug}, bearer(settings, member))
@@ -241,3 +244,29 @@ def test_today_is_the_tables_own() -> None:
 
     # 26 hours apart: never the same date
     assert today("Pacific/Kiritimati") > today("Etc/GMT+12")
+
+
+async def test_a_measure_defined_after_its_period_was_due_is_not_yet_expected(
+    client, session, settings: Settings
+) -> None:
+    c = await make_collaborative(session)
+    casa = await make_partner(session, c, name="Casa")
+    resident = await make_member(session, c, Role.RESIDENT)
+    late = datetime(2026, 4, 20, tzinfo=UTC)  # Q1 2026 was due from April 1
+    await make_measure(session, casa, name="New", visibility=Visibility.PUBLIC, created_at=late)
+    backfilled = await make_measure(
+        session, casa, name="Backfilled", visibility=Visibility.PUBLIC, created_at=late
+    )
+    session.add(
+        Observation(collaborative_id=c.id, measure_id=backfilled.id, value=1,
+                    status=ObservationStatus.PUBLISHED, granularity=Granularity.QUARTER,
+                    period_start=date(2026, 1, 1))
+    )  # fmt: skip
+    await session.flush()
+    body = await graphql(
+        client, ACCOUNTABILITY, {"slug": c.slug, "asOf": str(AS_OF)}, bearer(settings, resident)
+    )
+    [view] = body["data"]["accountability"]["partners"]
+    assert view["reporting"]["measures"] == [
+        {"measure": {"name": "Backfilled"}, "period": {"label": "2026-Q1"}, "reported": True}
+    ]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
-from sqlalchemy import Integer, and_, case, exists, func
+from sqlalchemy import Integer, and_, case, exists, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,7 +20,7 @@ from services.actions.service import overdue_condition
 from services.measures.models import PerformanceMeasure
 from services.observations.models import Observation, ObservationStatus
 from services.partners.models import Partner
-from services.periods import Granularity, last_complete_start
+from services.periods import Granularity, last_complete_start, start_of
 from services.viewer import Viewer
 
 
@@ -115,6 +115,12 @@ async def _reporting(
         {g: last_complete_start(g, as_of) for g in Granularity},
         value=col(PerformanceMeasure.granularity),
     )
+    # A measure defined after its due period ended is not yet expected for it (it is, if it
+    # reported anyway); the dates are the UTC ones, a day either way does not change a period.
+    defined_in_time = func.date(PerformanceMeasure.created_at) < case(
+        {g: start_of(g, as_of) for g in Granularity},
+        value=col(PerformanceMeasure.granularity),
+    )
     reported = exists().where(
         Observation.collaborative_id == PerformanceMeasure.collaborative_id,
         Observation.measure_id == PerformanceMeasure.id,
@@ -130,6 +136,7 @@ async def _reporting(
             PerformanceMeasure.collaborative_id == collaborative_id,
             col(PerformanceMeasure.partner_id).in_(partner_ids),
             policy.measure_visible(viewer),
+            or_(defined_in_time, reported),
         )
         .order_by(col(PerformanceMeasure.name), col(PerformanceMeasure.id))
     )
