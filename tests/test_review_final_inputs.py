@@ -10,7 +10,7 @@ import pytest
 from api.settings import Settings
 from schema.relay import to_global_id
 from tests.factories import bearer, graphql
-from tests.story_factories import World, make_world
+from tests.story_factories import World, make_story, make_world
 
 RULE = """mutation($input: ProposeRuleChangeInput!) { proposeRuleChange(input: $input) {
   proposal { id } userErrors { field code message } } }"""
@@ -90,3 +90,14 @@ async def test_a_time_zone_is_an_iana_name_not_a_file_of_this_server(
     payload = body["data"]["updateCollaborative"]
     assert payload["collaborative"] is None
     assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [(["timeZone"], "INVALID")]
+
+
+async def test_stories_are_filtered_by_language_as_addstory_matches_it(
+    client, session, world: World
+) -> None:
+    await make_story(session, world.indicator, world.resident, title="Lo que vemos", language="es")
+    query = """query($id: ID!, $language: String) {
+      node(id: $id) { ... on Series { stories(language: $language) { title } } } }"""
+    for asked in ("es", " ES ", "Es"):
+        body = await graphql(client, query, {"id": world.gid(world.indicator), "language": asked})
+        assert body["data"]["node"]["stories"] == [{"title": "Lo que vemos"}], asked
