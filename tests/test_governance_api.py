@@ -478,3 +478,42 @@ async def test_votes_and_closing_of_one_proposal_take_turns(
         await other.rollback()
     await connection.exec_driver_sql("RESET lock_timeout")
     assert (await vote(client, town, proposal["id"], "resident1", "YES"))["userErrors"] == []
+
+
+PROPOSALS_NESTED = """query($slug: String!) { collaborative(slug: $slug) {
+  proposals(first: 20) { nodes { proposerName indicator { name }
+    votes { choice voterName } comments { body authorName } tally { votesCast ratified } } } } }"""
+
+
+async def test_proposals_with_votes_comments_and_tallies_cost_the_same_statements_for_2_or_6(
+    client, town, count_statements
+) -> None:
+    async def statements() -> tuple[int, int]:
+        with count_statements() as counter:
+            body = await graphql(
+                client, PROPOSALS_NESTED, {"slug": town["collaborative"].slug}, town["as"]["staff"]
+            )
+        nodes = body["data"]["collaborative"]["proposals"]["nodes"]
+        assert all(len(n["votes"]) == 2 and len(n["comments"]) == 1 for n in nodes)
+        return len(nodes), counter.count
+
+    names = iter(f"Indicator {i}" for i in range(6))
+
+    async def add_proposals(n: int) -> None:
+        for _ in range(n):
+            variables = {"input": _indicator_input(town, next(names))}
+            body = await graphql(client, PROPOSE_INDICATOR, variables, town["as"]["resident1"])
+            proposal = body["data"]["proposeIndicator"]["proposal"]
+            for who in ("resident1", "staff"):
+                assert (await vote(client, town, proposal["id"], who, "YES"))["userErrors"] == []
+            await graphql(
+                client, COMMENT, {"input": {"proposalId": proposal["id"], "body": "Yes"}},
+                town["as"]["resident2"],
+            )  # fmt: skip
+
+    await add_proposals(2)
+    small = await statements()
+    await add_proposals(4)
+    large = await statements()
+    assert (small[0], large[0]) == (2, 6)
+    assert large[1] == small[1]

@@ -10,9 +10,9 @@ from strawberry.types import Info
 from api.context import Context
 from schema.dashboards.types import ChartKindEnum, Dashboard
 from schema.errors import UserError, attempt
+from schema.observations.mutations import subject_ids
 from schema.partners.types import ProfileVisibilityEnum
 from schema.relay import raw_id
-from schema.stories.mutations import subject_ids
 from schema.translations.mutations import TranslationInput
 from services.dashboards import service as dashboards
 from services.dashboards.service import PanelInput
@@ -52,10 +52,8 @@ class DashboardPayload:
 
 
 def _panel(panel: DashboardPanelInput) -> PanelInput:
-    measure_id, indicator_id = subject_ids(panel.subject_id)
     return PanelInput(
-        measure_id=measure_id,
-        indicator_id=indicator_id,
+        **subject_ids(panel.subject_id),
         fields={
             "chart": panel.chart,
             "title": panel.title,

@@ -173,6 +173,7 @@ class Series(Node):
         language: str | None = None,
         count: int = 20,
     ) -> list[Story]:
-        key = (self.model.id, tuple(sorted(kinds or ())), language)
+        asked = language.strip().lower() if language is not None else None  # as addStory
+        key = (self.model.id, tuple(sorted(kinds or ())), asked)
         rows = await info.context.loaders.stories.load(key)
         return [Story.from_model(r) for r in rows[: max(0, min(count, MAX_LATEST))]]

@@ -11,7 +11,8 @@ from strawberry.types import Info
 from api.context import Context
 from schema.enums import VisibilityEnum
 from schema.errors import UserError, attempt
-from schema.relay import from_global_id, raw_id
+from schema.observations.mutations import subject_ids
+from schema.relay import raw_id
 from schema.stories.types import Story, StoryKindEnum
 from services.stories import service as stories
 from services.visibility import Visibility
@@ -45,23 +46,12 @@ class StoryPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def subject_ids(global_id: str) -> tuple[UUID | None, UUID | None]:
-    """(measure id, indicator id) of a Measure's or an Indicator's global id."""
-    decoded = from_global_id(global_id)
-    if decoded is None:
-        return None, None
-    kind, found = decoded
-    return (found if kind == "Measure" else None, found if kind == "Indicator" else None)
-
-
 async def add_story(info: Info[Context, None], input: AddStoryInput) -> StoryPayload:
     ctx = info.context
-    measure_id, indicator_id = subject_ids(input.subject_id)
     action = stories.add_story(
         session=ctx.session,
         viewer=ctx.viewer,
-        measure_id=measure_id,
-        indicator_id=indicator_id,
+        **subject_ids(input.subject_id),
         # A malformed partner id is an unknown partner, not "none given".
         partner_id=(raw_id(input.partner_id, "Partner") or UUID(int=0))
         if input.partner_id

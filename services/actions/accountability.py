@@ -17,11 +17,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services import policy
 from services.actions.models import ActionItem, ActionStatus
 from services.actions.service import overdue_condition
+from services.errors import DomainError, ErrorCode
 from services.measures.models import PerformanceMeasure
 from services.observations.models import Observation, ObservationStatus
 from services.partners.models import Partner
 from services.periods import Granularity, last_complete_start, start_of
 from services.viewer import Viewer
+
+EARLIEST = date(1900, 1, 1)  # the periods due before year 3 would start before year 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,8 @@ async def accountability(
     Reporting lists only the measures the viewer may see: another partner's private
     measure is neither listed nor counted, so completeness never reveals that it exists.
     """
+    if as_of < EARLIEST:
+        raise DomainError.single(("asOf",), ErrorCode.OUT_OF_RANGE, f"from {EARLIEST} on")
     partners = (
         await session.exec(
             select(Partner)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -97,9 +98,14 @@ def _languages(languages: list[str], default: str) -> list[str]:
 
 
 def _check_time_zone(name: str) -> None:
-    try:
-        ZoneInfo(name)
-    except (ValueError, ZoneInfoNotFoundError) as e:
+    """An IANA zone name: ZoneInfo alone also loads files such as `localtime` (the server's
+    own zone, which another host may lack, failing every later `today`)."""
+    if name not in _zone_names():
         raise DomainError.single(
             ("timeZone",), ErrorCode.INVALID, "not a time zone name, e.g. America/Chicago"
-        ) from e
+        )
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones()) - {"localtime"}  # listed where /usr/share has it

@@ -21,7 +21,7 @@ from services.indicators.models import Indicator, IndicatorStatus
 from services.measures import shared as shared_measures
 from services.measures.models import SharedMeasure, SharedMeasureStatus
 from services.observations.models import Observation, ObservationStatus
-from services.periods import SCHOOL_YEAR_START_MONTH, Granularity
+from services.periods import start_of
 
 
 async def apply(*, session: AsyncSession, proposal: Proposal) -> None:
@@ -96,7 +96,7 @@ async def _change_indicator(
                 IndicatorVersion.indicator_id == indicator.id,
             )
         )
-        effective_from = proposal.effective_from or period_containing(
+        effective_from = proposal.effective_from or start_of(
             indicator.granularity, datetime.now(UTC).date()
         )
         await save(session, _version(indicator, int(latest or 0) + 1, effective_from, proposal))
@@ -130,17 +130,3 @@ def _version(
         proposal_id=proposal.id if proposal else None,
         **definition,
     )
-
-
-def period_containing(granularity: Granularity, day: date) -> date:
-    """The start of the period of `granularity` that contains `day`."""
-    match granularity:
-        case Granularity.MONTH:
-            return day.replace(day=1)
-        case Granularity.QUARTER:
-            return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
-        case Granularity.YEAR:
-            return date(day.year, 1, 1)
-        case Granularity.SCHOOL_YEAR:
-            year = day.year if day.month >= SCHOOL_YEAR_START_MONTH else day.year - 1
-            return date(year, SCHOOL_YEAR_START_MONTH, 1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -135,9 +135,27 @@ def check_rationale(rationale: str) -> str:
     return text
 
 
+MAX_VOTING_YEARS = 10
+
+
 def check_closes_at(closes_at: datetime | None) -> None:
-    if closes_at is not None and closes_at <= datetime.now(UTC):
+    """A moment (with its offset: a bare time means no one knows when) within the next years.
+
+    Without the bounds a naive or year-9999 time failed in comparison or in the driver.
+    """
+    if closes_at is None:
+        return
+    if closes_at.utcoffset() is None:
+        raise DomainError.single(
+            ("closesAt",), ErrorCode.INVALID, "give its UTC offset, e.g. 2030-01-31T17:00:00-08:00"
+        )
+    now = datetime.now(UTC)
+    if closes_at <= now:
         raise DomainError.single(("closesAt",), ErrorCode.INVALID, "must be in the future")
+    if closes_at - now > timedelta(days=366 * MAX_VOTING_YEARS):
+        raise DomainError.single(
+            ("closesAt",), ErrorCode.OUT_OF_RANGE, f"at most {MAX_VOTING_YEARS} years ahead"
+        )
 
 
 async def open_proposal(
