@@ -34,9 +34,14 @@ def camel(name: str) -> str:
 
 
 def validated(model: type[M], data: Mapping[str, Any], *, prefix: tuple[str, ...] = ()) -> M:
-    """`model` built from `data`, or a DomainError naming every bad field (camelCase)."""
+    """`model` built from `data`, or a DomainError naming every bad field (camelCase).
+
+    Text is trimmed first, so that a name or title of only spaces is as missing as an empty
+    one (the models' `min_length` says which texts are required).
+    """
+    trimmed = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
     try:
-        return model.model_validate(dict(data))
+        return model.model_validate(trimmed)
     except ValidationError as e:
         raise DomainError(
             Problem(

@@ -614,7 +614,7 @@ async def test_adding_a_partner_to_an_unknown_collaborative_is_not_found(
     ("overrides", "field", "code"),
     [
         ({"name": ""}, ["name"], "REQUIRED"),
-        ({"name": "   "}, ["name"], "INVALID"),
+        ({"name": "   "}, ["name"], "REQUIRED"),  # blank text is missing text
         ({"name": "x" * 201}, ["name"], "TOO_LONG"),
         ({"description": "x" * 4001}, ["description"], "TOO_LONG"),
         ({"website": "https://" + "x" * 500}, ["website"], "TOO_LONG"),
@@ -853,7 +853,7 @@ async def test_changing_a_partner_by_a_malformed_or_foreign_id_is_not_found(
     ("changes", "field", "code"),
     [
         ({"name": ""}, ["name"], "REQUIRED"),
-        ({"name": "   "}, ["name"], "INVALID"),
+        ({"name": "   "}, ["name"], "REQUIRED"),  # blank text is missing text
         ({"name": None}, ["name"], "REQUIRED"),
         ({"name": "x" * 201}, ["name"], "TOO_LONG"),
         ({"kind": None}, ["kind"], "REQUIRED"),

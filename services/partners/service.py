@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from pydantic import field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,18 +27,6 @@ from services.validation import validated
 from services.viewer import Viewer
 
 
-class PartnerCreate(PartnerBase):
-    @field_validator("name")
-    @classmethod
-    def _strip(cls, name: str | None) -> str | None:
-        if name is None:  # only PartnerUpdate lets it through; update_partner refuses it
-            return None
-        name = name.strip()
-        if not name:
-            raise ValueError("must not be blank")
-        return name
-
-
 class PartnerUpdate(SQLModel):
     """The same limits as PartnerBase, so that a change is refused as a userError, not by SQL."""
 
@@ -48,8 +35,6 @@ class PartnerUpdate(SQLModel):
     description: str | None = Field(default=None, max_length=4000)
     website: str | None = Field(default=None, max_length=500)
     visibility: ProfileVisibility | None = None
-
-    _strip = field_validator("name")(PartnerCreate._strip.__func__)  # type: ignore[attr-defined]
 
 
 class ContactInput(PartnerContactBase):
@@ -101,7 +86,7 @@ async def create_partner(
         raise errors.collaborative_not_found()
     if not policy.can_create_partner(viewer, collaborative.id):
         raise errors.not_backbone()
-    fields = validated(PartnerCreate, data)
+    fields = validated(PartnerBase, data)
     contact_fields = validated(ContactInput, contact, prefix=("contact",)) if contact else None
     partner = Partner(collaborative_id=collaborative.id, **fields.model_dump())
     await _write(session, partner, contact_fields)
