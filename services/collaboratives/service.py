@@ -12,11 +12,11 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services import policy
-from services.collaboratives.models import Collaborative
-from services.crud import fetch_one, update
+from services.collaboratives.models import Collaborative, CollaborativeBase
+from services.crud import fetch_one, merged, update
 from services.errors import DomainError, ErrorCode, Problem, not_found
 from services.translations.languages import is_language_tag
-from services.validation import camel, validated
+from services.validation import validated
 from services.viewer import Viewer
 
 
@@ -63,9 +63,7 @@ async def update_settings(
             ("id",), ErrorCode.FORBIDDEN, "the backbone keeps the collaborative's settings"
         )
     changes = validated(CollaborativeUpdate, data).model_dump(exclude_unset=True)
-    for name in ("name", "languages", "time_zone"):
-        if name in changes and changes[name] is None:
-            raise DomainError.single((camel(name),), ErrorCode.REQUIRED, "must not be null")
+    merged(collaborative, changes, CollaborativeBase, required=("name", "languages", "time_zone"))
     if "languages" in changes:
         changes["languages"] = _languages(changes["languages"], collaborative.default_language)
     if "time_zone" in changes:
