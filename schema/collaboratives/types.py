@@ -47,8 +47,6 @@ from services.measures import service as measures
 from services.measures import shared as shared_measures
 from services.partners import service as partners
 
-NO_ROW = UUID(int=0)
-
 
 @strawberry.type(description="Thresholds that keep published aggregates from exposing anyone.")
 class Suppression:
@@ -121,12 +119,12 @@ class Collaborative(Node):
         after: str | None = None,
         subject_id: strawberry.ID | None = None,
     ) -> Connection[AuditEvent]:
-        row_id = None
+        row_ids = None
         if subject_id is not None:
             decoded = from_global_id(subject_id)
-            row_id = decoded[1] if decoded else NO_ROW  # a malformed id matches nothing
+            row_ids = [decoded[1]] if decoded else []
         listing = audit.trail(
-            viewer=info.context.viewer, collaborative_id=self.raw_id, row_id=row_id
+            viewer=info.context.viewer, collaborative_id=self.raw_id, row_ids=row_ids
         )
         return await connection_of(info, listing, AuditEvent.from_model, first, after)
 

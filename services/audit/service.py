@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from sqlmodel import col, select
@@ -12,11 +13,14 @@ from services.pagination import Listing
 from services.viewer import Viewer
 
 
-def trail(*, viewer: Viewer, collaborative_id: UUID, row_id: UUID | None = None) -> Listing:
-    """Changes in a collaborative the viewer may read, optionally of one row, newest first."""
+def trail(
+    *, viewer: Viewer, collaborative_id: UUID, row_ids: Sequence[UUID] | None = None
+) -> Listing:
+    """Changes in a collaborative the viewer may read, newest first; of `row_ids` only when
+    given (an empty list, from a malformed id, matches nothing)."""
     statement = select(AuditEvent).where(
         AuditEvent.collaborative_id == collaborative_id, policy.audit_visible(viewer)
     )
-    if row_id is not None:
-        statement = statement.where(AuditEvent.row_id == row_id)
+    if row_ids is not None:
+        statement = statement.where(col(AuditEvent.row_id).in_(row_ids))
     return Listing(statement, (col(AuditEvent.id),), descending=True)  # type: ignore[arg-type]
