@@ -221,9 +221,15 @@ def proposal_visible(viewer: Viewer) -> ColumnElement[bool]:
     return _in(Proposal.collaborative_id, viewer.member_of)
 
 
+def member_in_person(viewer: Viewer, collaborative_id: UUID) -> bool:
+    """A person who is a member: not a funder as such, an admin, or a partner system's key,
+    which has nobody to name as author or voter."""
+    return viewer.account_id is not None and collaborative_id in viewer.member_of
+
+
 def can_take_part(viewer: Viewer, collaborative_id: UUID) -> bool:
-    """Members propose, comment and vote; funders, admins and partner systems do not."""
-    return collaborative_id in viewer.member_of and viewer.account_id is not None
+    """Members propose, comment and vote."""
+    return member_in_person(viewer, collaborative_id)
 
 
 def can_close_proposal(viewer: Viewer, proposal: Proposal) -> bool:
@@ -313,11 +319,8 @@ def story_visible(viewer: Viewer) -> ColumnElement[bool]:
 
 
 def can_tell_stories(viewer: Viewer, collaborative_id: UUID) -> bool:
-    """Members tell stories (residents' community voice included); funders, as such, do not.
-
-    A person tells it: a partner system's API key has no author to name.
-    """
-    return viewer.account_id is not None and collaborative_id in viewer.member_of
+    """Members tell stories (residents' community voice included)."""
+    return member_in_person(viewer, collaborative_id)
 
 
 def subject_reach(subject: PerformanceMeasure | Indicator) -> Visibility:
@@ -379,8 +382,8 @@ def dashboard_panel_visible(viewer: Viewer) -> ColumnElement[bool]:
 
 
 def can_save_dashboards(viewer: Viewer, collaborative_id: UUID) -> bool:
-    """Any member, residents included, arranges a dashboard for the community (a person)."""
-    return viewer.account_id is not None and collaborative_id in viewer.member_of
+    """Any member, residents included, arranges a dashboard for the community."""
+    return member_in_person(viewer, collaborative_id)
 
 
 def can_replace_dashboard(viewer: Viewer, dashboard: Dashboard) -> bool:
