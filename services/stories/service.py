@@ -37,7 +37,6 @@ async def visible_subject(
     viewer: Viewer,
     measure_id: UUID | None,
     indicator_id: UUID | None,
-    field: Sequence[str] = ("subjectId",),
 ) -> PerformanceMeasure | Indicator:
     """A measure or indicator the viewer sees; hidden and missing ones answer alike."""
     found: PerformanceMeasure | Indicator | None = None
@@ -48,7 +47,7 @@ async def visible_subject(
     elif indicator_id is not None:
         found = await fetch_one(session, Indicator, indicator_id, policy.indicator_visible(viewer))
     if found is None:
-        raise not_found(field, "measure or indicator")
+        raise not_found(("subjectId",), "measure or indicator")
     return found
 
 
