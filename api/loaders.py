@@ -46,7 +46,8 @@ def _by_key(
 
 
 CellKey = tuple[UUID, str, date | None, date | None]  # subject id, breakdown key, from, to
-StoryKey = tuple[UUID, tuple[Any, ...], str | None]  # subject id, kinds (sorted), language
+# subject id, kinds (sorted), language, count
+StoryKey = tuple[UUID, tuple[Any, ...], str | None, int]
 
 
 @dataclass
@@ -124,15 +125,20 @@ class Loaders:
             return found
 
         async def stories_of(keys: list[StoryKey]) -> dict[StoryKey, list[Any]]:
-            by_filter: dict[tuple[tuple[Any, ...], str | None], list[UUID]] = {}
-            for subject_id, kinds, language in keys:
-                by_filter.setdefault((kinds, language), []).append(subject_id)
+            by_filter: dict[tuple[tuple[Any, ...], str | None, int], list[UUID]] = {}
+            for subject_id, kinds, language, count in keys:
+                by_filter.setdefault((kinds, language, count), []).append(subject_id)
             found: dict[StoryKey, list[Any]] = {}
-            for (kinds, language), ids in by_filter.items():
+            for (kinds, language, count), ids in by_filter.items():
                 rows = await stories.stories_of(
-                    session=s, viewer=v, subject_ids=ids, kinds=kinds, language=language
+                    session=s,
+                    viewer=v,
+                    subject_ids=ids,
+                    count=count,
+                    kinds=kinds,
+                    language=language,
                 )
-                found.update({(i, kinds, language): rows[i] for i in ids})
+                found.update({(i, kinds, language, count): rows[i] for i in ids})
             return found
 
         async def labels(ids: Sequence[UUID]) -> dict[UUID, Any]:

@@ -332,3 +332,30 @@ async def test_the_backbone_edits_an_item_linked_to_a_measure_it_cannot_see(
                     text("UPDATE action_item SET measure_id = :m WHERE id = :i"),
                     {"m": private.id, "i": other.id},
                 )
+
+
+async def test_a_finished_items_due_date_and_a_status_without_its_reason_name_the_field(
+    client, session, table, settings: Settings
+) -> None:
+    item = await make_action_item(session, table["casa"], due=TODAY)
+    item_id = to_global_id("ActionItem", item.id)
+    casa = _as(settings, table, "casa")
+
+    async def status(**input) -> dict:
+        body = await graphql(client, STATUS, {"input": {"id": item_id, **input}}, casa)
+        return body["data"]["updateActionItemStatus"]
+
+    def errors(payload: dict) -> list:
+        return [(e["field"], e["code"]) for e in payload["userErrors"]]
+
+    assert errors(await status(status="DROPPED", note="   ")) == [(["note"], "REQUIRED")]
+    assert errors(await status(status="IN_PROGRESS", note="x" * 2001)) == [(["note"], "TOO_LONG")]
+    assert (await status(status="DONE", note="  Hired  "))["actionItem"]["history"][0]["note"] == (
+        "Hired"
+    )
+    moved = await graphql(client, UPDATE, {"input": {
+        "id": item_id, "dueDate": str(TODAY + timedelta(days=7))}}, casa)  # fmt: skip
+    assert [(e["field"], e["code"]) for e in moved["data"]["updateActionItem"]["userErrors"]] == [
+        (["dueDate"], "INVALID")
+    ]
+    assert errors(await status(status="OPEN")) == [(["note"], "REQUIRED")]  # reopening says why

@@ -318,3 +318,29 @@ async def test_stories_come_newest_first_up_to_count(
     variables = {"id": world.gid(world.indicator), "count": 2}
     body = await graphql(client, query, variables, bearer(settings, world.resident))
     assert [s["title"] for s in body["data"]["node"]["stories"]] == ["third", "second"]
+
+
+async def test_count_applies_to_each_subject_and_a_language_matches_whatever_its_case(
+    client, session, settings: Settings, world: World
+) -> None:
+    from datetime import UTC, datetime
+
+    subjects = (world.indicator, world.measures[Visibility.PUBLIC])
+    for subject in subjects:
+        for day in (1, 2, 3):
+            await make_story(
+                session,
+                subject,
+                world.resident,
+                title=f"{subject.name} {day}",
+                language="es-MX",
+                created_at=datetime(2026, 1, day, tzinfo=UTC),
+            )
+    query = """query($ids: [ID!]!) { nodes(ids: $ids) {
+      ... on Series { stories(count: 2, language: " ES-mx ") { title } } } }"""
+    body = await graphql(
+        client, query, {"ids": [world.gid(s) for s in subjects]}, bearer(settings, world.resident)
+    )
+    assert [[s["title"] for s in n["stories"]] for n in body["data"]["nodes"]] == [
+        [f"{subject.name} 3", f"{subject.name} 2"] for subject in subjects
+    ]

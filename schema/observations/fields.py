@@ -174,6 +174,6 @@ class Series(Node):
         count: int = 20,
     ) -> list[Story]:
         asked = language.strip().lower() if language is not None else None  # as addStory
-        key = (self.model.id, tuple(sorted(kinds or ())), asked)
+        key = (self.model.id, tuple(sorted(kinds or ())), asked, max(0, min(count, MAX_LATEST)))
         rows = await info.context.loaders.stories.load(key)
-        return [Story.from_model(r) for r in rows[: max(0, min(count, MAX_LATEST))]]
+        return [Story.from_model(r) for r in rows]

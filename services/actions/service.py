@@ -192,7 +192,7 @@ async def change_status(
             ("status",), ErrorCode.INVALID, f"the item is already {item.status.value}"
         )
     explains = change.status is ActionStatus.DROPPED or item.status in FINISHED
-    if explains and not change.note.strip():
+    if explains and not change.note:  # trimmed by `validated`
         raise DomainError.single(
             ("note",), ErrorCode.REQUIRED, "say why when dropping or reopening an item"
         )
@@ -200,7 +200,7 @@ async def change_status(
         collaborative_id=item.collaborative_id,
         action_item_id=item.id,
         to_status=change.status,
-        note=change.note.strip(),
+        note=change.note,
         changed_by=viewer.account_id,
     )
     await save(session, row)

@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services import policy
 from services.collaboratives.models import Collaborative
+from services.crud import get_visible
 from services.dashboards.models import (
     MAX_PANELS,
     Dashboard,
@@ -234,10 +235,7 @@ async def by_slug(
 async def get_many(
     *, session: AsyncSession, viewer: Viewer, ids: Sequence[UUID]
 ) -> dict[UUID, Dashboard]:
-    statement = select(Dashboard).where(
-        col(Dashboard.id).in_(ids), policy.dashboard_visible(viewer)
-    )
-    return {d.id: d for d in (await session.exec(statement)).all()}
+    return await get_visible(session, Dashboard, ids, policy.dashboard_visible(viewer))
 
 
 async def panels_of(

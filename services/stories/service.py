@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import and_, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,7 +37,6 @@ async def visible_subject(
     viewer: Viewer,
     measure_id: UUID | None,
     indicator_id: UUID | None,
-    field: Sequence[str] = ("subjectId",),
 ) -> PerformanceMeasure | Indicator:
     """A measure or indicator the viewer sees; hidden and missing ones answer alike."""
     found: PerformanceMeasure | Indicator | None = None
@@ -47,7 +47,7 @@ async def visible_subject(
     elif indicator_id is not None:
         found = await fetch_one(session, Indicator, indicator_id, policy.indicator_visible(viewer))
     if found is None:
-        raise not_found(field, "measure or indicator")
+        raise not_found(("subjectId",), "measure or indicator")
     return found
 
 
@@ -159,18 +159,34 @@ async def stories_of(
     session: AsyncSession,
     viewer: Viewer,
     subject_ids: Sequence[UUID],
+    count: int,
     kinds: Sequence[StoryKind] = (),
     language: str | None = None,
 ) -> dict[UUID, list[Story]]:
-    """The visible stories of many measures or indicators at once, newest first."""
-    statement = select(Story).where(
-        col(Story.subject_id).in_(subject_ids), policy.story_visible(viewer)
-    )
+    """The latest `count` visible stories of each of many measures or indicators, newest first.
+
+    `language` matches whatever its case, as addStory does.
+    """
+    newest_first = (col(Story.created_at).desc(), col(Story.id))
+    ranked = select(
+        Story.collaborative_id,
+        Story.id,
+        func.row_number().over(partition_by=Story.subject_id, order_by=newest_first).label("rank"),
+    ).where(col(Story.subject_id).in_(subject_ids), policy.story_visible(viewer))
     if kinds:
-        statement = statement.where(col(Story.kind).in_(kinds))
+        ranked = ranked.where(col(Story.kind).in_(kinds))
     if language is not None:
-        statement = statement.where(Story.language == language)
-    statement = statement.order_by(col(Story.created_at).desc(), col(Story.id))
+        ranked = ranked.where(func.lower(Story.language) == language.lower())
+    latest = ranked.subquery()
+    statement = (
+        select(Story)
+        .join(
+            latest,
+            and_(latest.c.collaborative_id == Story.collaborative_id, latest.c.id == Story.id),
+        )
+        .where(latest.c.rank <= count)
+        .order_by(*newest_first)
+    )
     grouped: dict[UUID, list[Story]] = {i: [] for i in subject_ids}
     for story in (await session.exec(statement)).all():
         grouped[story.subject_id].append(story)  # type: ignore[index]
