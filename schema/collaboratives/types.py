@@ -88,9 +88,7 @@ class Collaborative(Node):
                 min_cell=model.min_cell,
                 max_dominance_share=model.max_dominance_share,
             ),
-            ratification_rule=RatificationRule.of(
-                Rule(model.quorum, model.resident_majority, model.organization_majority)
-            ),
+            ratification_rule=RatificationRule.of(Rule.of(model)),
         )
 
     @strawberry.field(description="The language of this answer's names and labels.")

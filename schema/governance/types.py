@@ -214,14 +214,8 @@ class Proposal(Node):
         loaders = info.context.loaders
         collaborative = await loaders.collaborative.load(self.model.collaborative_id)
         votes = await loaders.proposal_votes.load(self.model.id)
-        rule = Rule(
-            quorum=collaborative.quorum,
-            resident_majority=collaborative.resident_majority,
-            organization_majority=collaborative.organization_majority,
-        )
-        return ProposalTally.of(
-            count(((v.voter_group, v.choice) for v in votes), rule), final=False
-        )
+        tally = count(((v.voter_group, v.choice) for v in votes), Rule.of(collaborative))
+        return ProposalTally.of(tally, final=False)
 
 
 @fetches_nodes("Proposal")
