@@ -40,7 +40,7 @@ from services.collaboratives import service as collaboratives
 from services.collaboratives.models import Collaborative as CollaborativeModel
 from services.dashboards import service as dashboards
 from services.dimensions import service as dimensions
-from services.governance import service as governance
+from services.governance import reading as governance
 from services.governance.tally import Rule
 from services.indicators import service as indicators
 from services.measures import service as measures

@@ -15,7 +15,7 @@ from schema.indicators.types import Indicator
 from schema.measures.types import SharedMeasure
 from schema.relay import Node, fetches_nodes, to_global_id
 from services.governance import models
-from services.governance import service as governance
+from services.governance import reading as governance
 from services.governance.models import ProposalKind, ProposalStatus, VoteChoice, VoterGroup
 from services.governance.tally import GroupTally as GroupTallyModel
 from services.governance.tally import Rule, Tally, count

@@ -27,7 +27,8 @@ from services.governance.models import (
     VoteChoice,
     VoterGroup,
 )
-from services.governance.service import RATIONALE_MAX, display_name, votes_of
+from services.governance.reading import votes_of
+from services.governance.service import RATIONALE_MAX, display_name
 from services.governance.tally import Rule, count
 from services.viewer import Viewer
 
