@@ -20,7 +20,7 @@ from services.agenda import service as agenda
 from services.collaboratives import service as collaboratives
 from services.dashboards import service as dashboards
 from services.dimensions import service as dimensions
-from services.governance import service as governance
+from services.governance import reading as governance
 from services.indicators import service as indicators
 from services.measures import service as measures
 from services.measures import shared as shared_measures

@@ -41,9 +41,7 @@ async def seed_governance(session: AsyncSession, collaborative_id: UUID) -> None
     c = collaborative_id
     collaborative = await session.get(Collaborative, c)
     assert collaborative is not None
-    rule = Rule(
-        collaborative.quorum, collaborative.resident_majority, collaborative.organization_majority
-    )
+    rule = Rule.of(collaborative)
     ballots = {
         "evictions": {"resident": VoteChoice.YES, "staff": VoteChoice.YES},
         "kready": dict.fromkeys(VOTERS, VoteChoice.YES),

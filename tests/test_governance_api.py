@@ -14,7 +14,7 @@ from services.indicators.models import IndicatorStatus
 from services.partners.models import PartnerKind
 from services.viewer import Role
 from tests.factories import bearer, graphql, make_collaborative, make_member, make_partner
-from tests.measurement_factories import make_indicator, make_result
+from tests.measurement_factories import make_indicator, make_result, make_shared_measure
 
 PROPOSE_INDICATOR = """mutation($input: ProposeIndicatorInput!) { proposeIndicator(input: $input) {
   proposal { id kind status rationale proposerName indicator { id name status } }
@@ -517,3 +517,122 @@ async def test_proposals_with_votes_comments_and_tallies_cost_the_same_statement
     large = await statements()
     assert (small[0], large[0]) == (2, 6)
     assert large[1] == small[1]
+
+
+# -- shared measures: proposed and changed by members only ------------------------------------
+
+PROPOSE_SHARED = """mutation($input: ProposeSharedMeasureInput!) {
+  proposeSharedMeasure(input: $input) {
+  proposal { kind sharedMeasure { name } } userErrors { field code message } } }"""
+PROPOSE_SHARED_CHANGE = """mutation($input: ProposeSharedMeasureChangeInput!) {
+  proposeSharedMeasureChange(input: $input) {
+  proposal { kind changes sharedMeasure { name } } userErrors { field code message } } }"""
+
+
+def _shared_input(town: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "rationale": "Every partner counts home visits the same way.",
+        "sharedMeasure": {
+            "collaborativeId": to_global_id("Collaborative", town["collaborative"].id),
+            "name": "Home visits completed",
+            "unit": "COUNT",
+            "direction": "HIGHER_IS_BETTER",
+            "aggregation": "SUM",
+            "granularity": "QUARTER",
+        },
+    }
+
+
+async def test_a_member_proposes_a_shared_measure_and_a_change_to_it(client, town, session) -> None:
+    # given
+    shared = await make_shared_measure(session, town["collaborative"])
+    headers = town["as"]["resident1"]
+    # when
+    new = await graphql(client, PROPOSE_SHARED, {"input": _shared_input(town)}, headers)
+    change = {
+        "sharedMeasureId": to_global_id("SharedMeasure", shared.id),
+        "changes": {"name": "Home visits finished"},
+        "rationale": "Clearer.",
+    }
+    changed = await graphql(client, PROPOSE_SHARED_CHANGE, {"input": change}, headers)
+    # then
+    assert new["data"]["proposeSharedMeasure"] == {
+        "proposal": {
+            "kind": "NEW_SHARED_MEASURE",
+            "sharedMeasure": {"name": "Home visits completed"},
+        },
+        "userErrors": [],
+    }
+    assert changed["data"]["proposeSharedMeasureChange"] == {
+        "proposal": {
+            "kind": "CHANGE_SHARED_MEASURE",
+            "changes": {"name": "Home visits finished"},
+            "sharedMeasure": {"name": shared.name},
+        },
+        "userErrors": [],
+    }
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider", "funder"])
+async def test_non_members_propose_no_shared_measure_nor_a_change_to_one(
+    client, town, session, who: str
+) -> None:
+    shared = await make_shared_measure(session, town["collaborative"])
+    headers = town["as"][who]
+    new = await graphql(client, PROPOSE_SHARED, {"input": _shared_input(town)}, headers)
+    errors = new["data"]["proposeSharedMeasure"]["userErrors"]
+    assert [(e["field"], e["code"]) for e in errors] == [
+        (["sharedMeasure", "collaborativeId"], "FORBIDDEN")
+    ]
+    change = {
+        "sharedMeasureId": to_global_id("SharedMeasure", shared.id),
+        "changes": {"name": "Anything"},
+        "rationale": "Because.",
+    }
+    changed = await graphql(client, PROPOSE_SHARED_CHANGE, {"input": change}, headers)
+    errors = changed["data"]["proposeSharedMeasureChange"]["userErrors"]
+    assert [(e["field"], e["code"]) for e in errors] == [(["sharedMeasureId"], "NOT_FOUND")]
+
+
+# -- a change proposal's input errors name their field ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "code"),
+    [
+        ({"changes": {}}, ["changes"], "REQUIRED"),
+        ({"changes": {"status": "PROPOSED"}}, ["changes", "status"], "INVALID"),
+        ({"changes": {"name": " "}}, ["changes", "name"], "REQUIRED"),
+        ({"effectiveFrom": "2027-02-01"}, ["effectiveFrom"], "INVALID"),  # not a year's start
+        ({"closesAt": "2030-01-31T17:00:00"}, ["closesAt"], "INVALID"),  # no offset
+        ({"closesAt": "2020-01-31T17:00:00+00:00"}, ["closesAt"], "INVALID"),  # past
+        ({"closesAt": "2099-01-31T17:00:00+00:00"}, ["closesAt"], "OUT_OF_RANGE"),
+        ({"rationale": "x" * 4001}, ["rationale"], "TOO_LONG"),
+    ],
+)
+async def test_a_wrong_indicator_change_names_its_field(
+    client, town, session, extra: dict[str, Any], field: list[str], code: str
+) -> None:
+    indicator = await make_indicator(session, town["result"])
+    change = {
+        "indicatorId": to_global_id("Indicator", indicator.id),
+        "changes": {"definition": "Assessed with the new state tool"},
+        "rationale": "The state changed its tool.",
+        **extra,
+    }
+    body = await graphql(client, PROPOSE_CHANGE, {"input": change}, town["as"]["resident1"])
+    payload = body["data"]["proposeIndicatorChange"]
+    assert payload["proposal"] is None
+    assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [(field, code)]
+
+
+async def test_a_wrong_shared_measure_change_names_its_field(client, town, session) -> None:
+    shared = await make_shared_measure(session, town["collaborative"])
+    change = {
+        "sharedMeasureId": to_global_id("SharedMeasure", shared.id),
+        "changes": {"name": " "},
+        "rationale": "Because.",
+    }
+    body = await graphql(client, PROPOSE_SHARED_CHANGE, {"input": change}, town["as"]["resident1"])
+    errors = body["data"]["proposeSharedMeasureChange"]["userErrors"]
+    assert [(e["field"], e["code"]) for e in errors] == [(["changes", "name"], "REQUIRED")]

@@ -113,8 +113,8 @@ async def rows_changed(connection: AsyncConnection, sql: str, **params: Any) -> 
         return -1
 
 
-async def closed_proposal(client, town: dict[str, Any]) -> str:
-    """A proposal by the resident, closed (rejected: no quorum) by the backbone; its raw id."""
+async def open_proposal(client, town: dict[str, Any], **extra: Any) -> str:
+    """The resident proposes a Broadband indicator (with `extra` input); its global id."""
     proposal = {
         "rationale": "Connectivity decides homework.",
         "indicator": {
@@ -125,9 +125,16 @@ async def closed_proposal(client, town: dict[str, Any]) -> str:
             "granularity": "YEAR",
             "definition": "Households with broadband.",
         },
+        **extra,
     }
     body = await graphql(client, PROPOSE, {"input": proposal}, town["as"]["resident"])
-    proposal_id = body["data"]["proposeIndicator"]["proposal"]["id"]
+    assert body["data"]["proposeIndicator"]["userErrors"] == []
+    return body["data"]["proposeIndicator"]["proposal"]["id"]
+
+
+async def closed_proposal(client, town: dict[str, Any]) -> str:
+    """A proposal by the resident, closed (rejected: no quorum) by the backbone; its raw id."""
+    proposal_id = await open_proposal(client, town)
     body = await graphql(
         client, CLOSE, {"input": {"proposalId": proposal_id}}, town["as"]["backbone"]
     )
@@ -173,25 +180,7 @@ async def test_the_backbone_cannot_reopen_or_rewrite_a_closed_vote_below_the_api
 async def test_what_members_vote_on_cannot_be_rewritten_below_the_api(
     client, town, connection, who: str
 ) -> None:
-    body = await graphql(
-        client,
-        PROPOSE,
-        {
-            "input": {
-                "rationale": "Connectivity decides homework.",
-                "indicator": {
-                    "resultId": to_global_id("Result", town["result"].id),
-                    "name": "Broadband",
-                    "unit": "PERCENT",
-                    "direction": "HIGHER_IS_BETTER",
-                    "granularity": "YEAR",
-                    "definition": "Households with broadband.",
-                },
-            }
-        },
-        town["as"]["resident"],
-    )
-    proposal_id = raw_id(body["data"]["proposeIndicator"]["proposal"]["id"], "Proposal")
+    proposal_id = raw_id(await open_proposal(client, town), "Proposal")
     async with as_api(connection, viewer_of(town, who)):
         for change in ("rationale = 'something else'", 'changes = \'{"name": "x"}\''):
             changed = await rows_changed(
@@ -297,20 +286,7 @@ async def test_the_backbone_cannot_cut_a_vote_short_before_its_closing_time(
     client, town, connection
 ) -> None:
     closes_at = (datetime.now(UTC) + timedelta(days=7)).isoformat()
-    proposal = {
-        "rationale": "Connectivity decides homework.",
-        "closesAt": closes_at,
-        "indicator": {
-            "resultId": to_global_id("Result", town["result"].id),
-            "name": "Broadband",
-            "unit": "PERCENT",
-            "direction": "HIGHER_IS_BETTER",
-            "granularity": "YEAR",
-            "definition": "Households with broadband.",
-        },
-    }
-    body = await graphql(client, PROPOSE, {"input": proposal}, town["as"]["resident"])
-    proposal_id = body["data"]["proposeIndicator"]["proposal"]["id"]
+    proposal_id = await open_proposal(client, town, closesAt=closes_at)
     body = await graphql(
         client, CLOSE, {"input": {"proposalId": proposal_id}}, town["as"]["backbone"]
     )
@@ -348,25 +324,7 @@ async def test_a_funders_api_key_reads_no_more_than_its_people(client, town, ses
 async def test_no_one_signs_a_proposal_comment_or_vote_with_someone_elses_name(
     client, town, connection
 ) -> None:
-    body = await graphql(
-        client,
-        PROPOSE,
-        {
-            "input": {
-                "rationale": "Connectivity decides homework.",
-                "indicator": {
-                    "resultId": to_global_id("Result", town["result"].id),
-                    "name": "Broadband",
-                    "unit": "PERCENT",
-                    "direction": "HIGHER_IS_BETTER",
-                    "granularity": "YEAR",
-                    "definition": "Households with broadband.",
-                },
-            }
-        },
-        town["as"]["resident"],
-    )
-    proposal_id = str(raw_id(body["data"]["proposeIndicator"]["proposal"]["id"], "Proposal"))
+    proposal_id = str(raw_id(await open_proposal(client, town), "Proposal"))
     me: Account = town["people"]["casa"]
     params = {"c": str(town["collaborative"].id), "p": proposal_id, "me": str(me.id)}
     async with as_api(connection, viewer_of(town, "casa")):
@@ -398,25 +356,7 @@ async def test_no_one_signs_a_proposal_comment_or_vote_with_someone_elses_name(
 async def test_the_backbone_cannot_ratify_without_a_vote_below_the_api(
     client, town, connection
 ) -> None:
-    body = await graphql(
-        client,
-        PROPOSE,
-        {
-            "input": {
-                "rationale": "Connectivity decides homework.",
-                "indicator": {
-                    "resultId": to_global_id("Result", town["result"].id),
-                    "name": "Broadband",
-                    "unit": "PERCENT",
-                    "direction": "HIGHER_IS_BETTER",
-                    "granularity": "YEAR",
-                    "definition": "Households with broadband.",
-                },
-            }
-        },
-        town["as"]["resident"],
-    )
-    assert body["data"]["proposeIndicator"]["userErrors"] == []
+    await open_proposal(client, town)  # without userErrors
     async with as_api(connection, viewer_of(town, "backbone")):
         changed = await rows_changed(
             connection,

@@ -40,7 +40,7 @@ from services.collaboratives import service as collaboratives
 from services.collaboratives.models import Collaborative as CollaborativeModel
 from services.dashboards import service as dashboards
 from services.dimensions import service as dimensions
-from services.governance import service as governance
+from services.governance import reading as governance
 from services.governance.tally import Rule
 from services.indicators import service as indicators
 from services.measures import service as measures
@@ -86,9 +86,7 @@ class Collaborative(Node):
                 min_cell=model.min_cell,
                 max_dominance_share=model.max_dominance_share,
             ),
-            ratification_rule=RatificationRule.of(
-                Rule(model.quorum, model.resident_majority, model.organization_majority)
-            ),
+            ratification_rule=RatificationRule.of(Rule.of(model)),
         )
 
     @strawberry.field(description="The language of this answer's names and labels.")

@@ -143,7 +143,8 @@ def _with_baseline(input: Any, exclude: tuple[str, ...]) -> dict[str, Any]:
     return data
 
 
-def _proposal(proposal: Any) -> ProposalPayload:
+def proposal_payload(proposal: Any) -> ProposalPayload:
+    """The payload of every mutation that answers with a proposal."""
     return ProposalPayload(proposal=Proposal.from_model(proposal))
 
 
@@ -160,7 +161,7 @@ async def propose_indicator(
         rationale=input.rationale,
         closes_at=input.closes_at,
     )
-    return await attempt(action, _proposal, ProposalPayload)
+    return await attempt(action, proposal_payload, ProposalPayload)
 
 
 async def propose_shared_measure(
@@ -175,7 +176,7 @@ async def propose_shared_measure(
         rationale=input.rationale,
         closes_at=input.closes_at,
     )
-    return await attempt(action, _proposal, ProposalPayload)
+    return await attempt(action, proposal_payload, ProposalPayload)
 
 
 async def propose_indicator_change(
@@ -191,7 +192,7 @@ async def propose_indicator_change(
         effective_from=input.effective_from,
         closes_at=input.closes_at,
     )
-    return await attempt(action, _proposal, ProposalPayload)
+    return await attempt(action, proposal_payload, ProposalPayload)
 
 
 async def propose_shared_measure_change(
@@ -206,7 +207,7 @@ async def propose_shared_measure_change(
         rationale=input.rationale,
         closes_at=input.closes_at,
     )
-    return await attempt(action, _proposal, ProposalPayload)
+    return await attempt(action, proposal_payload, ProposalPayload)
 
 
 async def comment_on_proposal(
@@ -247,7 +248,7 @@ async def close_proposal(info: Info[Context, None], input: ProposalIdInput) -> P
     action = voting.close(
         session=ctx.session, viewer=ctx.viewer, proposal_id=raw_id(input.proposal_id, "Proposal")
     )
-    return await attempt(action, _proposal, ProposalPayload)
+    return await attempt(action, proposal_payload, ProposalPayload)
 
 
 async def withdraw_proposal(info: Info[Context, None], input: ProposalIdInput) -> ProposalPayload:
@@ -255,4 +256,4 @@ async def withdraw_proposal(info: Info[Context, None], input: ProposalIdInput) -
     action = voting.withdraw(
         session=ctx.session, viewer=ctx.viewer, proposal_id=raw_id(input.proposal_id, "Proposal")
     )
-    return await attempt(action, _proposal, ProposalPayload)
+    return await attempt(action, proposal_payload, ProposalPayload)

@@ -9,8 +9,8 @@ from strawberry.types import Info
 
 from api.context import Context
 from schema.errors import attempt
-from schema.governance.mutations import ProposalPayload
-from schema.governance.types import Proposal
+from schema.governance.mutations import ProposalPayload, proposal_payload
+from schema.inputs import sent_fields
 from schema.relay import raw_id
 from services.governance import rules
 
@@ -34,19 +34,12 @@ async def propose_rule_change(
     info: Info[Context, None], input: ProposeRuleChangeInput
 ) -> ProposalPayload:
     ctx = info.context
-    changes = input.changes
     action = rules.propose_rule_change(
         session=ctx.session,
         viewer=ctx.viewer,
         collaborative_id=raw_id(input.collaborative_id, "Collaborative"),
-        changes={
-            "quorum": changes.quorum,
-            "resident_majority": changes.resident_majority,
-            "organization_majority": changes.organization_majority,
-        },
+        changes=sent_fields(input.changes),
         rationale=input.rationale,
         closes_at=input.closes_at,
     )
-    return await attempt(
-        action, lambda p: ProposalPayload(proposal=Proposal.from_model(p)), ProposalPayload
-    )
+    return await attempt(action, proposal_payload, ProposalPayload)

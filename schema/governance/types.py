@@ -15,7 +15,7 @@ from schema.indicators.types import Indicator
 from schema.measures.types import SharedMeasure
 from schema.relay import Node, fetches_nodes, to_global_id
 from services.governance import models
-from services.governance import service as governance
+from services.governance import reading as governance
 from services.governance.models import ProposalKind, ProposalStatus, VoteChoice, VoterGroup
 from services.governance.tally import GroupTally as GroupTallyModel
 from services.governance.tally import Rule, Tally, count
@@ -214,14 +214,8 @@ class Proposal(Node):
         loaders = info.context.loaders
         collaborative = await loaders.collaborative.load(self.model.collaborative_id)
         votes = await loaders.proposal_votes.load(self.model.id)
-        rule = Rule(
-            quorum=collaborative.quorum,
-            resident_majority=collaborative.resident_majority,
-            organization_majority=collaborative.organization_majority,
-        )
-        return ProposalTally.of(
-            count(((v.voter_group, v.choice) for v in votes), rule), final=False
-        )
+        tally = count(((v.voter_group, v.choice) for v in votes), Rule.of(collaborative))
+        return ProposalTally.of(tally, final=False)
 
 
 @fetches_nodes("Proposal")

@@ -1,4 +1,4 @@
-"""Proposing indicators, shared measures and changes to them, and reading proposals.
+"""Proposing indicators, shared measures and changes to them (reading them: reading.py).
 
 Any member proposes. A new indicator or shared measure is written at once with status
 `proposed` (members see it, the public does not), so that members discuss the real thing;
@@ -11,108 +11,31 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services import policy
 from services.accounts.models import Account
 from services.agenda.models import Result
-from services.crud import fetch_one, get_visible, save
+from services.crud import fetch_one, save
 from services.errors import DomainError, ErrorCode, Problem, not_found
-from services.governance.models import (
-    IndicatorVersion,
-    Proposal,
-    ProposalComment,
-    ProposalKind,
-    ProposalStatus,
-    ProposalVote,
-)
+from services.governance.models import Proposal, ProposalKind
 from services.indicators import service as indicators
 from services.indicators.models import Indicator, IndicatorStatus
 from services.measures import shared as shared_measures
 from services.measures.models import SharedMeasure
-from services.pagination import Listing
 from services.periods import Granularity, expected_start, starts_a_period
 from services.viewer import Viewer
 
 RATIONALE_MAX = 4000
 
 
-def proposals_in(
-    *, viewer: Viewer, collaborative_id: UUID, statuses: Sequence[ProposalStatus] = ()
-) -> Listing:
-    """The collaborative's proposals, oldest first, for members only."""
-    statement = select(Proposal).where(
-        Proposal.collaborative_id == collaborative_id, policy.proposal_visible(viewer)
-    )
-    if statuses:
-        statement = statement.where(col(Proposal.status).in_(statuses))
-    return Listing(statement, (Proposal.created_at, Proposal.id))  # type: ignore[arg-type]
-
-
-T = TypeVar("T", ProposalVote, ProposalComment)
-
-
-async def get_many(
-    *, session: AsyncSession, viewer: Viewer, ids: Sequence[UUID]
-) -> dict[UUID, Proposal]:
-    return await get_visible(session, Proposal, ids, policy.proposal_visible(viewer))
-
-
-async def votes_of(
-    *, session: AsyncSession, viewer: Viewer, proposal_ids: Sequence[UUID]
-) -> dict[UUID, list[ProposalVote]]:
-    """Every vote on each proposal, first cast first (members only, like the proposal)."""
-    return await _of_proposals(session, viewer, ProposalVote, proposal_ids)
-
-
-async def comments_of(
-    *, session: AsyncSession, viewer: Viewer, proposal_ids: Sequence[UUID]
-) -> dict[UUID, list[ProposalComment]]:
-    """The discussion of each proposal, oldest first (members only, like the proposal)."""
-    return await _of_proposals(session, viewer, ProposalComment, proposal_ids)
-
-
-async def _of_proposals(
-    session: AsyncSession, viewer: Viewer, model: type[T], proposal_ids: Sequence[UUID]
-) -> dict[UUID, list[T]]:
-    """Rows about each proposal, oldest first, for members of its collaborative only."""
-    statement = (
-        select(model)
-        .where(
-            col(model.proposal_id).in_(proposal_ids),  # type: ignore[attr-defined]
-            col(model.collaborative_id).in_(viewer.member_of),  # type: ignore[attr-defined]
-        )
-        .order_by(col(model.created_at), col(model.id))  # type: ignore[attr-defined]
-    )
-    grouped: dict[UUID, list[T]] = {i: [] for i in proposal_ids}
-    for row in (await session.exec(statement)).all():
-        grouped[row.proposal_id].append(row)  # type: ignore[attr-defined]
-    return grouped
-
-
 async def display_name(session: AsyncSession, viewer: Viewer) -> str:
     """The viewer's name, kept on what they write: other members cannot read accounts."""
     account = await fetch_one(session, Account, viewer.account_id)
     return account.display_name if account else ""
-
-
-async def versions_of(
-    *, session: AsyncSession, indicator_ids: Sequence[UUID]
-) -> dict[UUID, list[IndicatorVersion]]:
-    """Each indicator's definitions, oldest first (RLS shows those of visible indicators)."""
-    statement = (
-        select(IndicatorVersion)
-        .where(col(IndicatorVersion.indicator_id).in_(indicator_ids))
-        .order_by(col(IndicatorVersion.version))
-    )
-    grouped: dict[UUID, list[IndicatorVersion]] = {i: [] for i in indicator_ids}
-    for version in (await session.exec(statement)).all():
-        grouped[version.indicator_id].append(version)
-    return grouped
 
 
 def _require_member(viewer: Viewer, collaborative_id: UUID, field: tuple[str, ...]) -> None:

@@ -10,9 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from services.governance.models import VoteChoice, VoterGroup
+
+
+class HasRule(Protocol):
+    """What holds a rule: a collaborative (kept as a protocol so that this module stays pure)."""
+
+    quorum: int
+    resident_majority: float
+    organization_majority: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,10 +29,10 @@ class Rule:
     resident_majority: float
     organization_majority: float
 
-    def threshold(self, group: VoterGroup) -> float:
-        if group is VoterGroup.RESIDENT:
-            return self.resident_majority
-        return self.organization_majority
+    @classmethod
+    def of(cls, holder: HasRule) -> Rule:
+        """The rule a collaborative judges its proposals by."""
+        return cls(holder.quorum, holder.resident_majority, holder.organization_majority)
 
 
 @dataclass(frozen=True, slots=True)

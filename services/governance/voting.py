@@ -27,6 +27,7 @@ from services.governance.models import (
     VoteChoice,
     VoterGroup,
 )
+from services.governance.reading import votes_of
 from services.governance.service import RATIONALE_MAX, display_name
 from services.governance.tally import Rule, count
 from services.viewer import Viewer
@@ -184,20 +185,8 @@ async def close(*, session: AsyncSession, viewer: Viewer, proposal_id: UUID | No
         )
     collaborative = await fetch_one(session, Collaborative, proposal.collaborative_id)
     assert collaborative is not None  # a proposal's foreign key
-    rule = Rule(
-        quorum=collaborative.quorum,
-        resident_majority=collaborative.resident_majority,
-        organization_majority=collaborative.organization_majority,
-    )
-    votes = (
-        await session.exec(
-            select(ProposalVote).where(
-                ProposalVote.collaborative_id == proposal.collaborative_id,
-                ProposalVote.proposal_id == proposal.id,
-            )
-        )
-    ).all()
-    tally = count(((v.voter_group, v.choice) for v in votes), rule)
+    votes = await votes_of(session=session, viewer=viewer, proposal_ids=[proposal.id])
+    tally = count(((v.voter_group, v.choice) for v in votes[proposal.id]), Rule.of(collaborative))
     # The outcome is recorded before it is applied (the database adopts an indicator or a
     # shared measure only for a ratified proposal); both or neither are written.
     async with session.begin_nested():
