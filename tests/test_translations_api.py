@@ -16,6 +16,7 @@ from services.dimensions.models import DimensionCategory
 from services.observations.models import Observation, ObservationStatus
 from services.partners.models import PartnerKind
 from services.periods import Granularity
+from services.translations import service as translations
 from services.translations.models import Translation
 from services.viewer import Role
 from services.visibility import Visibility
@@ -44,16 +45,15 @@ SET = """mutation($input: SetTranslationsInput!) { setTranslations(input: $input
 SPANISH = {"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}
 
 
-def es(session, row, field: str, text: str, kind: str) -> None:
-    session.add(
-        Translation(
-            collaborative_id=row.collaborative_id,
-            subject_kind=kind,
-            subject_id=row.id,
-            field=field,
-            language="es",
-            text=text,
-        )
+def spanish(row, field: str, text: str) -> Translation:
+    """The Spanish text of one field of a row (its subject kind derived from the row)."""
+    return Translation(
+        collaborative_id=row.collaborative_id,
+        subject_kind=translations.kind_of(row),
+        subject_id=row.id,
+        field=field,
+        language="es",
+        text=text,
     )
 
 
@@ -84,14 +84,18 @@ async def world(session, settings: Settings) -> SimpleNamespace:
             )
         )
     ).one()
-    es(session, domain, "name", "Dominio", "domain")
-    es(session, result, "statement", "Los niños prosperan", "result")
-    es(session, indicator, "name", "Niños listos para el kínder", "indicator")
-    es(session, shared, "name", "Familias que completan visitas", "shared_measure")
-    es(session, race, "name", "raza", "dimension")
-    es(session, latino, "label", "Latino/a (es)", "dimension_category")
-    es(session, measure, "name", "Familias atendidas", "performance_measure")
-    es(session, secret, "name", "Desalojos evitados", "performance_measure")
+    session.add_all(
+        [
+            spanish(domain, "name", "Dominio"),
+            spanish(result, "statement", "Los niños prosperan"),
+            spanish(indicator, "name", "Niños listos para el kínder"),
+            spanish(shared, "name", "Familias que completan visitas"),
+            spanish(race, "name", "raza"),
+            spanish(latino, "label", "Latino/a (es)"),
+            spanish(measure, "name", "Familias atendidas"),
+            spanish(secret, "name", "Desalojos evitados"),
+        ]
+    )
     for breakdown in ({}, {"race": "latino"}):
         session.add(
             Observation(
