@@ -85,7 +85,11 @@ class Loaders:
     languages: LanguagePreference = field(default_factory=LanguagePreference)
 
     async def language_of(self, collaborative_id: UUID) -> tuple[str, str]:
-        """(the language this request answers in, the default) for one collaborative."""
+        """(the language this request answers in, the default) for one collaborative,
+        matched once per request."""
+        found = self.languages.resolved(collaborative_id)
+        if found is not None:
+            return found
         collaborative = await self.collaborative.load(collaborative_id)
         if collaborative is None:
             return "", ""
