@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from api.settings import Settings
 from schema.relay import to_global_id
-from services.measures.models import Aggregation
+from services.measures.models import Aggregation, SharedMeasureStatus
 from services.measures.units import Unit
 from services.observations.models import Observation, ObservationStatus
 from services.periods import Granularity
@@ -572,6 +572,22 @@ async def test_the_function_answers_nothing_to_forged_settings_of_another_collab
     # a shared measure id of X under Y's membership, and a non-shared id under X's
     assert await call_as_api(connection, other.id, member_of=uuids(x)) == []
     assert await call_as_api(connection, fixture.measures["A"].id, member_of=uuids(x)) == []
+
+
+async def test_the_function_keeps_a_proposed_shared_measures_cells_among_members(
+    connection, session, fixture
+) -> None:
+    """The function reads as the owner, past the shared measure's own policy: it must hide a
+    proposal from a funder as that policy does (migration 0012, policy.shared_measure_visible)."""
+    fund = await make_partner(session, fixture.collaborative, name="Fund 2", kind="funder")
+    await session.flush()
+    funder, member = {"partner_ids": uuids(fund.id)}, {"member_of": uuids(fixture.collaborative.id)}
+    assert await call_as_api(connection, fixture.shared.id, **funder) != []
+    fixture.shared.status = SharedMeasureStatus.PROPOSED
+    session.add(fixture.shared)
+    await session.flush()
+    assert await call_as_api(connection, fixture.shared.id, **funder) == []
+    assert await call_as_api(connection, fixture.shared.id, **member) != []
 
 
 async def test_the_function_gives_no_ids_and_the_same_cells_on_every_call(
