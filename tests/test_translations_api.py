@@ -340,3 +340,24 @@ async def test_only_whoever_edits_the_subject_translates_it(client, world) -> No
         client, SET, set_input(secret_id, "description", ("es", "Hogares")), world.owner
     )
     assert body["data"]["setTranslations"]["userErrors"] == []
+
+
+async def test_a_too_long_text_or_an_unknown_field_is_named_and_writes_nothing(
+    client, world
+) -> None:
+    indicator_id = to_global_id("Indicator", world.indicator.id)
+    body = await graphql(
+        client, SET, set_input(indicator_id, "name", (" ES ", "x" * 4001)), world.backbone
+    )
+    errors = body["data"]["setTranslations"]["userErrors"]
+    assert [(e["field"], e["code"]) for e in errors] == [
+        (["translations", "0", "text"], "TOO_LONG")
+    ]
+    body = await graphql(client, SET, set_input(indicator_id, "label", ("es", "x")), world.backbone)
+    errors = body["data"]["setTranslations"]["userErrors"]
+    assert [e["field"] for e in errors] == [["field"]]
+    assert "name, definition" in errors[0]["message"]
+    body = await graphql(client, EDITOR, {"id": indicator_id}, world.backbone)
+    assert body["data"]["node"]["translations"] == [
+        {"field": "name", "language": "es", "text": "Niños listos para el kínder"}
+    ]
