@@ -141,14 +141,10 @@ class Loaders:
 
         async def labels(ids: Sequence[UUID]) -> dict[UUID, Any]:
             found = {}
-            for i in ids:
-                language, default = ("", "")
-                if not loaders.languages.is_empty:
-                    language, default = await loaders.language_of(i)
-                found[i] = (
-                    await translations.labels(session=s, collaborative_id=i, language=language)
-                    if language != default
-                    else await dimensions.labels(session=s, collaborative_id=i)
+            for i in ids:  # the default language has no translations: its own texts answer
+                language = "" if loaders.languages.is_empty else (await loaders.language_of(i))[0]
+                found[i] = await translations.labels(
+                    session=s, collaborative_id=i, language=language
                 )
             return found
 
