@@ -116,6 +116,10 @@ async def world(session, settings: Settings) -> SimpleNamespace:
 
     return SimpleNamespace(
         collaborative=collaborative,
+        domain=domain,
+        result=result,
+        shared=shared,
+        race=race,
         indicator=indicator,
         measure=measure,
         secret=secret,
@@ -361,3 +365,29 @@ async def test_a_too_long_text_or_an_unknown_field_is_named_and_writes_nothing(
     assert body["data"]["node"]["translations"] == [
         {"field": "name", "language": "es", "text": "Niños listos para el kínder"}
     ]
+
+
+@pytest.mark.parametrize(
+    ("type_name", "attribute", "field"),
+    [
+        ("Domain", "domain", "description"),
+        ("Result", "result", "description"),
+        ("SharedMeasure", "shared", "definition"),
+        ("Dimension", "race", "name"),
+        ("Category", "latino", "label"),
+    ],
+)
+async def test_only_the_backbone_translates_the_agenda_and_the_dimensions(
+    client, world, type_name, attribute, field
+) -> None:
+    subject_id = to_global_id(type_name, getattr(world, attribute).id)
+    for headers in (world.resident, world.owner, world.other_staff, world.outsider, {}):
+        body = await graphql(client, SET, set_input(subject_id, field, ("es", "X")), headers)
+        assert [(e["field"], e["code"]) for e in body["data"]["setTranslations"]["userErrors"]] == [
+            (["subjectId"], "NOT_FOUND")
+        ], headers
+    body = await graphql(client, SET, set_input(subject_id, field, ("es", "X")), world.backbone)
+    assert body["data"]["setTranslations"]["userErrors"] == []
+    assert {"field": field, "language": "es", "text": "X"} in body["data"]["setTranslations"][
+        "subject"
+    ]["translations"]
