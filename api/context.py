@@ -24,6 +24,9 @@ class Context:
     session: AsyncSession
     loaders: Loaders
     request_id: str = field(default_factory=lambda: uuid4().hex)
-    # The request's language preference (argument, else Accept-Language); each collaborative
-    # resolves it against its own languages. Shared with the loaders.
-    languages: LanguagePreference = field(default_factory=LanguagePreference)
+
+    @property
+    def languages(self) -> LanguagePreference:
+        """The request's language preference (argument, else Accept-Language), the loaders'
+        own: each collaborative resolves it against its own languages."""
+        return self.loaders.languages

@@ -65,7 +65,6 @@ class GraphQLEndpoint:
                 viewer=viewer,
                 session=session,
                 loaders=Loaders.build(session, viewer, languages),
-                languages=languages,
             )
             try:
                 response = await self.view.run(request, context=context)

@@ -86,7 +86,11 @@ class Loaders:
     languages: LanguagePreference = field(default_factory=LanguagePreference)
 
     async def language_of(self, collaborative_id: UUID) -> tuple[str, str]:
-        """(the language this request answers in, the default) for one collaborative."""
+        """(the language this request answers in, the default) for one collaborative,
+        matched once per request."""
+        found = self.languages.resolved(collaborative_id)
+        if found is not None:
+            return found
         collaborative = await self.collaborative.load(collaborative_id)
         if collaborative is None:
             return "", ""
@@ -143,14 +147,10 @@ class Loaders:
 
         async def labels(ids: Sequence[UUID]) -> dict[UUID, Any]:
             found = {}
-            for i in ids:
-                language, default = ("", "")
-                if not loaders.languages.is_empty:
-                    language, default = await loaders.language_of(i)
-                found[i] = (
-                    await translations.labels(session=s, collaborative_id=i, language=language)
-                    if language != default
-                    else await dimensions.labels(session=s, collaborative_id=i)
+            for i in ids:  # the default language has no translations: its own texts answer
+                language = "" if loaders.languages.is_empty else (await loaders.language_of(i))[0]
+                found[i] = await translations.labels(
+                    session=s, collaborative_id=i, language=language
                 )
             return found
 

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,10 +30,10 @@ from tests.measurement_factories import (
     make_shared_measure,
     quarterly_row,
 )
+from tests.test_analytics_security import call_as_api
 from tests.test_suppression import assert_nothing_hidden_is_disclosed, grids
 
 PERIODS = (date(2025, 1, 1), date(2025, 4, 1))
-SETTINGS = ("account_id", "member_of", "partner_ids", "steward_of", "backbone_of")
 UNITS = {
     Aggregation.SUM: (Unit.COUNT, Unit.CURRENCY),
     Aggregation.RATE: (Unit.PERCENT, Unit.RATE),
@@ -251,23 +250,6 @@ def expected(cube: Cube) -> list[Cell]:
     )
 
 
-async def cells_as_api(connection: AsyncConnection, shared_id: Any, **values: str) -> list[Any]:
-    await connection.exec_driver_sql("SET LOCAL ROLE tablero_api")
-    try:
-        for name in SETTINGS:
-            await connection.execute(
-                text("SELECT set_config(:k, :v, true)"),
-                {"k": f"tablero.{name}", "v": values.get(name, "")},
-            )
-        return list(
-            await connection.execute(
-                text("SELECT * FROM tablero_aggregate_cells(:id)"), {"id": shared_id}
-            )
-        )
-    finally:
-        await connection.exec_driver_sql("RESET ROLE")
-
-
 @settings(
     max_examples=30,
     deadline=None,
@@ -279,7 +261,7 @@ async def test_the_database_publishes_exactly_what_the_specification_does(
 ) -> None:
     collaborative, shared, partners = await write(session, cube)
     staff = {} if cube.staff_of is None else {"partner_ids": f"{{{partners[cube.staff_of].id}}}"}
-    rows = await cells_as_api(connection, shared.id, member_of=f"{{{collaborative.id}}}", **staff)
+    rows = await call_as_api(connection, shared.id, member_of=f"{{{collaborative.id}}}", **staff)
     got = [
         Cell(
             r.period_start,
@@ -326,7 +308,7 @@ async def test_nothing_the_database_hides_can_be_computed_from_what_it_shows(
         for r in rows
     )
     await session.flush()
-    answer = await cells_as_api(connection, shared.id, member_of=f"{{{collaborative.id}}}")
+    answer = await call_as_api(connection, shared.id, member_of=f"{{{collaborative.id}}}")
     cells = [
         Cell(r.period_start, breakdown_of(r.breakdown), r.value, r.partners, r.n, r.reason, False)
         for r in answer

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from api.settings import Settings
 from schema.relay import to_global_id
-from services.measures.models import Aggregation
+from services.measures.models import Aggregation, SharedMeasureStatus
 from services.measures.units import Unit
 from services.observations.models import Observation, ObservationStatus
 from services.periods import Granularity
@@ -32,6 +32,7 @@ from tests.measurement_factories import (
     make_shared_measure,
     quarterly_row,
 )
+from tests.test_aggregates_api import ask
 
 NOT_FOUND = "no shared measure or indicator with this id"
 
@@ -63,12 +64,6 @@ async def errors_of(client, query: str, variables: dict[str, Any], headers) -> l
     body = await graphql(client, query, variables, headers)
     assert body["data"] is None, body
     return [e["message"] for e in body["errors"]]
-
-
-async def aggregate(client, f: Fixture, viewer: str = "funder", **variables: Any) -> dict:
-    body = await graphql(client, AGGREGATE, {"of": f.of, **variables}, f.viewers[viewer])
-    assert "errors" not in body, body
-    return body["data"]["aggregate"]
 
 
 def cells_by_key(result: dict[str, Any]) -> dict[tuple[str, frozenset], dict[str, Any]]:
@@ -134,7 +129,7 @@ async def test_a_funder_of_x_cannot_read_y_even_when_y_has_the_same_dimension(
     assert len(got) == 1
     assert NOT_FOUND in got[0]
     # while the funder does read X's
-    assert (await aggregate(client, fixture))["cells"][0]["value"] is not None
+    assert (await ask(client, fixture))["cells"][0]["value"] is not None
 
 
 async def test_ids_of_the_wrong_type_answer_like_a_missing_shared_measure(client, fixture) -> None:
@@ -226,7 +221,7 @@ async def test_slices_ranges_and_orders_all_answer_the_same_and_hide_white(clien
     ]
     seen: dict[tuple[str, frozenset], dict[str, Any]] = {}
     for variables in asks:
-        for key, cell in cells_by_key(await aggregate(client, fixture, **variables)).items():
+        for key, cell in cells_by_key(await ask(client, fixture, **variables)).items():
             assert seen.setdefault(key, cell) == cell, key
     q1 = {k[1]: c for k, c in seen.items() if k[0] == str(Q1)}
     white = q1[frozenset({("race_ethnicity", "white")})]
@@ -390,7 +385,7 @@ async def test_a_measure_of_another_granularity_does_not_contribute(
             rows.append(row)
     session.add_all(rows)
     await session.flush()
-    q1, q2 = (await aggregate(client, fixture))["cells"]
+    q1, q2 = (await ask(client, fixture))["cells"]
     assert (q1["value"], q1["n"], q1["partners"]) == (pytest.approx(100 * 120 / 370), 370, 3)
     assert (q2["value"], q2["reason"]) == (None, "TOO_FEW_PARTNERS")
 
@@ -405,7 +400,7 @@ async def test_drafts_and_superseded_values_do_not_contribute(client, session, f
     old.is_current = False
     session.add_all([draft, old])
     await session.flush()
-    q2 = (await aggregate(client, fixture))["cells"][1]
+    q2 = (await ask(client, fixture))["cells"][1]
     assert (q2["value"], q2["reason"]) == (None, "TOO_FEW_PARTNERS")
 
 
@@ -431,15 +426,15 @@ async def test_a_member_cannot_subtract_visible_partners_to_find_a_private_one(
 ) -> None:
     """The resident reads B (members-only) and C (public): every cell they share with A,
     whose measure is private, would give A away by subtraction, so none is shown."""
-    result = await aggregate(client, fixture, "resident", by=["race_ethnicity"])
+    result = await ask(client, fixture, "resident", by=["race_ethnicity"])
     q1 = [c for c in result["cells"] if c["period"]["start"] == str(Q1)]
     assert q1
     assert all(c["value"] is None for c in q1)
     assert {c["reason"] for c in q1} <= {"SEEN_PARTS", "SMALL_CELL", "COMPLEMENTARY"}
-    totals = await aggregate(client, fixture, "resident")
+    totals = await ask(client, fixture, "resident")
     assert totals["cells"][0]["reason"] == "SEEN_PARTS"
     # The funder reads only C: A and B together stay hidden behind each other.
-    funder = await aggregate(client, fixture, "funder")
+    funder = await ask(client, fixture, "funder")
     assert funder["cells"][0]["value"] is not None
 
 
@@ -572,6 +567,22 @@ async def test_the_function_answers_nothing_to_forged_settings_of_another_collab
     # a shared measure id of X under Y's membership, and a non-shared id under X's
     assert await call_as_api(connection, other.id, member_of=uuids(x)) == []
     assert await call_as_api(connection, fixture.measures["A"].id, member_of=uuids(x)) == []
+
+
+async def test_the_function_keeps_a_proposed_shared_measures_cells_among_members(
+    connection, session, fixture
+) -> None:
+    """The function reads as the owner, past the shared measure's own policy: it must hide a
+    proposal from a funder as that policy does (migration 0012, policy.shared_measure_visible)."""
+    fund = await make_partner(session, fixture.collaborative, name="Fund 2", kind="funder")
+    await session.flush()
+    funder, member = {"partner_ids": uuids(fund.id)}, {"member_of": uuids(fixture.collaborative.id)}
+    assert await call_as_api(connection, fixture.shared.id, **funder) != []
+    fixture.shared.status = SharedMeasureStatus.PROPOSED
+    session.add(fixture.shared)
+    await session.flush()
+    assert await call_as_api(connection, fixture.shared.id, **funder) == []
+    assert await call_as_api(connection, fixture.shared.id, **member) != []
 
 
 async def test_the_function_gives_no_ids_and_the_same_cells_on_every_call(

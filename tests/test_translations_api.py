@@ -16,6 +16,7 @@ from services.dimensions.models import DimensionCategory
 from services.observations.models import Observation, ObservationStatus
 from services.partners.models import PartnerKind
 from services.periods import Granularity
+from services.translations import service as translations
 from services.translations.models import Translation
 from services.viewer import Role
 from services.visibility import Visibility
@@ -44,16 +45,15 @@ SET = """mutation($input: SetTranslationsInput!) { setTranslations(input: $input
 SPANISH = {"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}
 
 
-def es(session, row, field: str, text: str, kind: str) -> None:
-    session.add(
-        Translation(
-            collaborative_id=row.collaborative_id,
-            subject_kind=kind,
-            subject_id=row.id,
-            field=field,
-            language="es",
-            text=text,
-        )
+def spanish(row, field: str, text: str) -> Translation:
+    """The Spanish text of one field of a row (its subject kind derived from the row)."""
+    return Translation(
+        collaborative_id=row.collaborative_id,
+        subject_kind=translations.kind_of(row),
+        subject_id=row.id,
+        field=field,
+        language="es",
+        text=text,
     )
 
 
@@ -84,14 +84,18 @@ async def world(session, settings: Settings) -> SimpleNamespace:
             )
         )
     ).one()
-    es(session, domain, "name", "Dominio", "domain")
-    es(session, result, "statement", "Los niños prosperan", "result")
-    es(session, indicator, "name", "Niños listos para el kínder", "indicator")
-    es(session, shared, "name", "Familias que completan visitas", "shared_measure")
-    es(session, race, "name", "raza", "dimension")
-    es(session, latino, "label", "Latino/a (es)", "dimension_category")
-    es(session, measure, "name", "Familias atendidas", "performance_measure")
-    es(session, secret, "name", "Desalojos evitados", "performance_measure")
+    session.add_all(
+        [
+            spanish(domain, "name", "Dominio"),
+            spanish(result, "statement", "Los niños prosperan"),
+            spanish(indicator, "name", "Niños listos para el kínder"),
+            spanish(shared, "name", "Familias que completan visitas"),
+            spanish(race, "name", "raza"),
+            spanish(latino, "label", "Latino/a (es)"),
+            spanish(measure, "name", "Familias atendidas"),
+            spanish(secret, "name", "Desalojos evitados"),
+        ]
+    )
     for breakdown in ({}, {"race": "latino"}):
         session.add(
             Observation(
@@ -112,6 +116,10 @@ async def world(session, settings: Settings) -> SimpleNamespace:
 
     return SimpleNamespace(
         collaborative=collaborative,
+        domain=domain,
+        result=result,
+        shared=shared,
+        race=race,
         indicator=indicator,
         measure=measure,
         secret=secret,
@@ -336,3 +344,50 @@ async def test_only_whoever_edits_the_subject_translates_it(client, world) -> No
         client, SET, set_input(secret_id, "description", ("es", "Hogares")), world.owner
     )
     assert body["data"]["setTranslations"]["userErrors"] == []
+
+
+async def test_a_too_long_text_or_an_unknown_field_is_named_and_writes_nothing(
+    client, world
+) -> None:
+    indicator_id = to_global_id("Indicator", world.indicator.id)
+    body = await graphql(
+        client, SET, set_input(indicator_id, "name", (" ES ", "x" * 4001)), world.backbone
+    )
+    errors = body["data"]["setTranslations"]["userErrors"]
+    assert [(e["field"], e["code"]) for e in errors] == [
+        (["translations", "0", "text"], "TOO_LONG")
+    ]
+    body = await graphql(client, SET, set_input(indicator_id, "label", ("es", "x")), world.backbone)
+    errors = body["data"]["setTranslations"]["userErrors"]
+    assert [e["field"] for e in errors] == [["field"]]
+    assert "name, definition" in errors[0]["message"]
+    body = await graphql(client, EDITOR, {"id": indicator_id}, world.backbone)
+    assert body["data"]["node"]["translations"] == [
+        {"field": "name", "language": "es", "text": "Niños listos para el kínder"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("type_name", "attribute", "field"),
+    [
+        ("Domain", "domain", "description"),
+        ("Result", "result", "description"),
+        ("SharedMeasure", "shared", "definition"),
+        ("Dimension", "race", "name"),
+        ("Category", "latino", "label"),
+    ],
+)
+async def test_only_the_backbone_translates_the_agenda_and_the_dimensions(
+    client, world, type_name, attribute, field
+) -> None:
+    subject_id = to_global_id(type_name, getattr(world, attribute).id)
+    for headers in (world.resident, world.owner, world.other_staff, world.outsider, {}):
+        body = await graphql(client, SET, set_input(subject_id, field, ("es", "X")), headers)
+        assert [(e["field"], e["code"]) for e in body["data"]["setTranslations"]["userErrors"]] == [
+            (["subjectId"], "NOT_FOUND")
+        ], headers
+    body = await graphql(client, SET, set_input(subject_id, field, ("es", "X")), world.backbone)
+    assert body["data"]["setTranslations"]["userErrors"] == []
+    assert {"field": field, "language": "es", "text": "X"} in body["data"]["setTranslations"][
+        "subject"
+    ]["translations"]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from api.settings import Settings
-from services.translations.models import Translation
 from services.viewer import Role
 from services.visibility import Visibility
 from tests.factories import bearer, graphql, make_collaborative, make_member, make_partner
 from tests.measurement_factories import make_dimension, make_measure, make_shared_measure
+from tests.test_translations_api import spanish
 
 PAGE = """query($slug: String!) { collaborative(slug: $slug) { language
   measures(first: 50) { nodes {
@@ -32,16 +32,7 @@ async def statements_for_a_page(
             dimensions=(race,),
             shared_measure_id=shared.id,
         )
-        session.add(
-            Translation(
-                collaborative_id=collaborative.id,
-                subject_kind="performance_measure",
-                subject_id=measure.id,
-                field="name",
-                language="es",
-                text=f"Medida {p}",
-            )
-        )
+        session.add(spanish(measure, "name", f"Medida {p}"))
     await session.flush()
     member = await make_member(session, collaborative, Role.RESIDENT)
     headers = {**bearer(settings, member), "Accept-Language": "es-MX, en;q=0.5"}

@@ -13,12 +13,12 @@ from api.settings import Settings
 from schema.relay import to_global_id
 from services.indicators.models import IndicatorStatus
 from services.partners.models import PartnerKind
-from services.translations.models import Translation
 from services.viewer import Role
 from services.visibility import Visibility
 from tests.factories import bearer, graphql, make_collaborative, make_member, make_partner
 from tests.measurement_factories import make_indicator, make_measure, make_result
 from tests.test_rls_measurement import become_api
+from tests.test_translations_api import spanish
 
 SECRET = "Desalojos evitados"
 PROPOSAL = "Indicador propuesto"
@@ -28,17 +28,6 @@ LISTING = """query($slug: String!) { collaborative(slug: $slug, language: "es") 
   measures(first: 50) { nodes { name translations { text } missingTranslations { field } } }
   indicators(first: 50) { nodes { name translations { text } } }
   domains { results { indicators { name translations { text } } } } } }"""
-
-
-def spanish(row, kind: str, field: str, value: str) -> Translation:
-    return Translation(
-        collaborative_id=row.collaborative_id,
-        subject_kind=kind,
-        subject_id=row.id,
-        field=field,
-        language="es",
-        text=value,
-    )
 
 
 @pytest.fixture
@@ -55,8 +44,8 @@ async def secrets(session, settings: Settings) -> SimpleNamespace:
     )
     session.add_all(
         [
-            spanish(secret, "performance_measure", "name", SECRET),
-            spanish(proposed, "indicator", "name", PROPOSAL),
+            spanish(secret, "name", SECRET),
+            spanish(proposed, "name", PROPOSAL),
         ]
     )
     await session.flush()

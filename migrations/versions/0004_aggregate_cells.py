@@ -2,9 +2,10 @@
 
 `tablero_aggregate_cells(shared_measure)` runs as the owner (SECURITY DEFINER) and returns,
 to a viewer who holds a role in the shared measure's collaborative (the twin of
-policy.can_read_aggregates), every cell of the measure's cube: period, breakdown and either
-the value with its partner count and people counted, or the reason it is hidden and nothing
-else. It is the PL/pgSQL port of services/analytics/suppression.py (the specification, and
+policy.can_read_aggregates; a proposal only to members, as policy.shared_measure_visible),
+every cell of the measure's cube: period, breakdown and either the value with its partner
+count and people counted, or the reason it is hidden and nothing else. It is the PL/pgSQL
+port of services/analytics/suppression.py (the specification, and
 the property test in tests/test_aggregate_cells.py holds the two to the same decisions):
 primary rules on every cell and on every partner's unsplit remainder, the viewer-dependent
 rule on what the viewer can read anyway, then exact complementary suppression per period.
@@ -230,9 +231,10 @@ BEGIN
   FROM shared_measure s JOIN collaborative c ON c.id = s.collaborative_id
   WHERE s.id = p_shared_measure
     AND (s.collaborative_id = ANY (tablero_member_of())
-         OR EXISTS (SELECT FROM partner p
-                    WHERE p.id = ANY (tablero_partner_ids())
-                      AND p.collaborative_id = s.collaborative_id));
+         OR (s.status <> 'proposed'  -- a proposal stays among members (policy 0012)
+             AND EXISTS (SELECT FROM partner p
+                         WHERE p.id = ANY (tablero_partner_ids())
+                           AND p.collaborative_id = s.collaborative_id)));
   IF NOT FOUND THEN
     RETURN;
   END IF;

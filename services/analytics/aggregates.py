@@ -7,7 +7,7 @@ the periods, dimensions or order a client asks for.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from itertools import product
 from uuid import UUID
@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services import policy
 from services.analytics import contributions
-from services.analytics.cube import Breakdown, seen_contributors
+from services.analytics.cube import Breakdown
 from services.analytics.suppression import Cell, Reason, Rules, infer_scale, publishable_cells
 from services.collaboratives.models import Collaborative
 from services.crud import fetch_one
@@ -107,8 +107,8 @@ async def whole_cube(
             session=session, shared_measure_id=subject.id
         )
         return cells, rules
+    # One contributor, the collaborative: no partner rules, and nothing seen to subtract.
     rows = await contributions.of_indicator(session=session, viewer=viewer, indicator_id=subject.id)
-    rules = replace(rules, seen=seen_contributors(rows))
     parents = await dimensions.roll_ups(session=session, collaborative_id=subject.collaborative_id)
     scale = 100.0 if subject.unit is Unit.PERCENT else infer_scale(rows)
     cells = publishable_cells(

@@ -57,22 +57,15 @@ async def of_indicator(
         policy.observation_visible(viewer),
     )
     return [
-        _contribution(o, COLLABORATIVE, o.suppressed_at_source is not None, visible=True)
+        Contribution(
+            contributor=COLLABORATIVE,
+            period=o.period_start,
+            breakdown=breakdown_of(o.breakdown),
+            value=o.value,
+            numerator=o.numerator,
+            denominator=o.denominator,
+            n=o.n,
+            suppressed_at_source=o.suppressed_at_source is not None,
+        )
         for o in (await session.exec(statement)).all()
     ]
-
-
-def _contribution(
-    row: Observation, contributor: int, suppressed_at_source: bool, *, visible: bool
-) -> Contribution:
-    return Contribution(
-        contributor=contributor,
-        period=row.period_start,
-        breakdown=breakdown_of(row.breakdown),
-        value=row.value,
-        numerator=row.numerator,
-        denominator=row.denominator,
-        n=row.n,
-        suppressed_at_source=suppressed_at_source,
-        visible=visible,
-    )

@@ -268,7 +268,6 @@ def _panel_titles(
             titles.append(
                 translations.checked_texts(
                     collaborative,
-                    "title",
                     panel.title_translations,
                     ("panels", str(i), "titleTranslations"),
                 )

@@ -61,22 +61,6 @@ async def vocabulary(
     return {d.key: frozenset(c.key for c in categories[d.id]) for d in dimensions.values()}
 
 
-async def labels(
-    *, session: AsyncSession, collaborative_id: UUID
-) -> dict[tuple[str, str], tuple[str, str]]:
-    """(dimension key, category key) -> (dimension name, category label), for breakdowns."""
-    statement = (
-        select(Dimension.key, Dimension.name, DimensionCategory.key, DimensionCategory.label)
-        .join(
-            DimensionCategory,
-            (DimensionCategory.collaborative_id == Dimension.collaborative_id)
-            & (DimensionCategory.dimension_id == Dimension.id),
-        )
-        .where(Dimension.collaborative_id == collaborative_id)
-    )
-    return {(d, c): (name, label) for d, name, c, label in (await session.exec(statement)).all()}
-
-
 async def resolve_dimension_ids(
     *, session: AsyncSession, collaborative_id: UUID, ids: Sequence[UUID | None], field: str
 ) -> list[UUID]:

@@ -120,18 +120,10 @@ async def labels(
 
 
 def _checked(
-    collaborative: Collaborative,
-    field: str,
-    fields: Sequence[str],
-    items: Sequence[Mapping],
-    path: tuple[str, ...] = ("translations",),
+    collaborative: Collaborative, items: Sequence[Mapping], path: tuple[str, ...]
 ) -> dict[str, str]:
     """language -> text (empty: remove), or a DomainError naming every bad item."""
     problems: list[Problem] = []
-    if field not in fields:
-        problems.append(
-            Problem(("field",), ErrorCode.INVALID, f"translatable fields: {', '.join(fields)}")
-        )
     listed = {lang.lower(): lang for lang in collaborative.languages}
     chosen: dict[str, str] = {}
     for index, item in enumerate(items):
@@ -192,9 +184,13 @@ async def set_translations(
 ) -> Any:
     """Set (or, with empty text, remove) one field's translations; returns the subject row."""
     subject_type, subject = await _editable(session, viewer, kind, subject_id)
+    if field not in subject_type.fields:
+        raise DomainError.single(
+            ("field",), ErrorCode.INVALID, f"translatable fields: {', '.join(subject_type.fields)}"
+        )
     collaborative = await session.get(Collaborative, subject.collaborative_id)
     assert collaborative is not None  # the subject's foreign key
-    chosen = _checked(collaborative, field, subject_type.fields, items)
+    chosen = _checked(collaborative, items, ("translations",))
     where = (
         Translation.collaborative_id == subject.collaborative_id,
         Translation.subject_kind == subject_type.kind,
@@ -228,11 +224,11 @@ async def set_translations(
 
 
 def checked_texts(
-    collaborative: Collaborative, field: str, items: Sequence[Mapping], path: tuple[str, ...]
+    collaborative: Collaborative, items: Sequence[Mapping], path: tuple[str, ...]
 ) -> dict[str, str]:
     """language -> text of one field's translations sent along with an object (as in
     setTranslations, problems named under `path`); empty texts are left out."""
-    chosen = _checked(collaborative, field, (field,), items, path)
+    chosen = _checked(collaborative, items, path)
     return {language: text for language, text in chosen.items() if text}
 
 
