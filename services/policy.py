@@ -191,7 +191,7 @@ def audit_visible(viewer: Viewer) -> ColumnElement[bool]:
 
 
 def translation_visible(
-    viewer: Viewer, subjects: Iterable[tuple[str, Any, ColumnElement[bool] | None]]
+    subjects: Iterable[tuple[str, Any, ColumnElement[bool] | None]],
 ) -> ColumnElement[bool]:
     """A translation is readable exactly when its subject is: (kind, table, predicate) per
     kind, the predicate being the subject's own rule (None: anyone reads that table)."""

@@ -51,7 +51,7 @@ async def translations_of(
         select(Translation)
         .where(col(Translation.subject_id).in_({i for _, i in keys}))
         .where(col(Translation.subject_kind).in_(kinds))
-        .where(policy.translation_visible(viewer, visibility_rules(viewer, kinds)))
+        .where(policy.translation_visible(visibility_rules(viewer, kinds)))
         .order_by(col(Translation.field), col(Translation.language))
     )
     found: dict[SubjectKey, list[Translation]] = {k: [] for k in keys}
