@@ -7,6 +7,7 @@ can be computed exactly by any combination of the additive relations between cel
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from fractions import Fraction
 from itertools import product
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.analytics import linear
-from services.analytics.cube import Contribution, rolled_up
+from services.analytics.cube import Contribution, Level, rolled_up
 from services.analytics.suppression import (
     Cell,
     Reason,
@@ -98,27 +99,60 @@ def test_fewer_than_three_partners_hide_the_cell_and_say_so() -> None:
 
 @pytest.mark.parametrize(("people", "shown"), [(0, True), (1, False), (10, False), (11, True)])
 def test_cells_of_one_to_ten_people_are_hidden_but_zero_is_shown(people: int, shown: bool) -> None:
-    thirds = [people // 3, people // 3, people - 2 * (people // 3)]
-    rows = [count(p + 1, k) for p, k in enumerate(thirds)]
-    result = total(publishable_cells(rows, Aggregation.SUM, Rules(max_dominance_share=1)))
+    # one source (an indicator's own data), so that only the size of the cell decides
+    rows = [count(1, people)]
+    result = total(publishable_cells(rows, Aggregation.SUM, Rules(partner_rules=False)))
     assert (result.reason is None) is shown
     if not shown:
         assert result.reason is Reason.SMALL_CELL
 
 
+def test_a_partner_taking_its_own_people_away_must_not_leave_a_small_cell() -> None:
+    # 3 + 3 + 5 = 11 people: partner 3's people would learn that 1 and 2 hold only 6
+    rows = [count(1, 3), count(2, 3), count(3, 5)]
+    result = total(publishable_cells(rows, Aggregation.SUM, Rules(max_dominance_share=1)))
+    assert result.reason is Reason.SEEN_PARTS
+    rows = [count(1, 6), count(2, 6), count(3, 5)]  # whoever leaves, 11 or more stay
+    assert total(publishable_cells(rows, Aggregation.SUM, Rules(max_dominance_share=1))).value
+
+
+PRIVATE, MEMBERS, PUBLIC = Level.OWNER, Level.MEMBERS, Level.PUBLIC
+
+
+def known(row: Contribution, level: Level, measure: int = 0) -> Contribution:
+    return replace(row, known=level, measure=measure)
+
+
 @pytest.mark.parametrize(
-    ("seen", "reason"),
+    ("levels", "reason"),
     [
-        (frozenset(), None),  # sees nobody's value
-        (frozenset({3}), None),  # 1 and 2 stay hidden behind each other
-        (frozenset({2, 3}), Reason.SEEN_PARTS),  # the total minus 2 and 3 is partner 1
-        (frozenset({1, 2, 3}), None),  # reads everything anyway
+        ((PRIVATE, PRIVATE, PRIVATE), None),  # nobody reads anyone's value
+        ((PRIVATE, PRIVATE, PUBLIC), Reason.SEEN_PARTS),  # the public is left with 1 and 2
+        ((PRIVATE, PUBLIC, PUBLIC), Reason.SEEN_PARTS),  # the total minus 2 and 3 is partner 1
+        ((PRIVATE, MEMBERS, PUBLIC), Reason.SEEN_PARTS),  # members are left with partner 1
+        ((PUBLIC, PUBLIC, PUBLIC), None),  # everyone reads everything anyway
+        ((MEMBERS, MEMBERS, MEMBERS), None),
     ],
 )
-def test_what_the_viewer_already_reads_must_not_single_out_the_rest(seen, reason) -> None:
+def test_what_any_reader_already_reads_must_not_single_out_the_rest(levels, reason) -> None:
     rows = [rate(1, 30, 100), rate(2, 20, 80), rate(3, 45, 150)]
-    result = publishable_cells(rows, Aggregation.RATE, Rules(seen=seen))
-    assert total(result).reason is reason
+    rows = [known(r, level) for r, level in zip(rows, levels, strict=True)]
+    assert total(publishable_cells(rows, Aggregation.RATE, RULES)).reason is reason
+
+
+def test_knowledge_is_counted_per_contribution_not_per_partner() -> None:
+    # Partner 1 feeds the cell from a public measure and a private one. Counted per partner it
+    # would be "unknown", and its public part cover for partner 3: but anyone can subtract
+    # the public parts of 1 and 2 and be left with 1's private part and 3's.
+    rows = [
+        known(count(1, 40), PUBLIC, measure=1),
+        known(count(1, 30), PRIVATE, measure=2),
+        known(count(2, 50), PUBLIC),
+        known(count(3, 35), PRIVATE),
+    ]
+    assert total(publishable_cells(rows, Aggregation.SUM, RULES)).reason is Reason.SEEN_PARTS
+    rows.append(known(count(4, 45), PRIVATE))  # three private parts stay behind each other
+    assert total(publishable_cells(rows, Aggregation.SUM, RULES)).value == 200
 
 
 def test_a_partner_holding_most_events_of_a_rate_dominates_it() -> None:
@@ -155,10 +189,10 @@ def test_a_rate_without_numerator_and_denominator_cannot_be_added() -> None:
 
 
 def test_unknown_sizes_are_not_guessed() -> None:
-    rows = [Contribution(p, Q1, value=5.0) for p in (1, 2, 3)]  # amounts, not people
+    rows = [Contribution(p, Q1, value=6.0) for p in (1, 2, 3)]  # amounts, not people
     assert total(publishable_cells(rows, Aggregation.SUM, RULES)).reason is Reason.UNKNOWN_SIZE
     counted = publishable_cells(rows, Aggregation.SUM, RULES, counts_people=True)
-    assert total(counted).value == 15
+    assert total(counted).value == 18
 
 
 def test_few_events_make_a_shown_rate_unstable() -> None:

@@ -1,8 +1,11 @@
-"""The cube of a measure: every period and breakdown cell, each contributor's share of it,
+"""The cube of a measure: every period and breakdown cell, each contribution's share of it,
 and the additive relations between cells. Pure functions, no I/O.
 
-A cell's content is additive in every aggregation (see `Mass`), which is what lets a
-total be compared with the sum of its parts, and what complementary suppression guards.
+A contribution is one partner's measure as one audience may read it (`Holder`): a partner
+feeding a shared measure from a public and a private measure holds two shares of a cell,
+one that members and the public can subtract and one that nobody but its own people can.
+A cell's content is additive in every aggregation (see `Mass`), which is what lets a total
+be compared with the sum of its parts, and what complementary suppression guards.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from enum import IntEnum
 from types import MappingProxyType
 
 from services.measures.models import Aggregation
@@ -19,6 +23,19 @@ from services.observations.validation import breakdown_key
 Breakdown = tuple[tuple[str, str], ...]  # (dimension, category) pairs sorted by dimension
 Item = tuple[str, str]
 EPSILON = 1e-9
+
+
+class Level(IntEnum):
+    """Who may read a contribution: the widest audience its values ever had."""
+
+    OWNER = 0  # its partner's own people (a private measure)
+    MEMBERS = 1  # every member of the collaborative
+    PUBLIC = 2  # anyone
+
+
+# The audiences a release must be safe for: what each can read, plus (see disclosure.py)
+# whatever any one partner's own people read of their own.
+AUDIENCES = (Level.MEMBERS, Level.PUBLIC)
 
 
 def breakdown_of(mapping: Mapping[str, str]) -> Breakdown:
@@ -32,9 +49,9 @@ def text_of(breakdown: Breakdown) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Contribution:
-    """One contributor's reported value for one cell. Contributors are opaque numbers."""
+    """One reported value for one cell. Partners and measures are opaque numbers."""
 
-    contributor: int
+    contributor: int  # the partner
     period: date
     breakdown: Breakdown = ()
     value: float | None = None
@@ -42,7 +59,9 @@ class Contribution:
     denominator: float | None = None
     n: float | None = None
     suppressed_at_source: bool = False
-    visible: bool = False  # the viewer may read this value anyway
+    measure: int = 0
+    known: Level = Level.OWNER  # the widest audience that may read this value
+    version: int = 0  # which report of the cell (a correction is a new one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +93,8 @@ class Mass:
 
 ZERO = Mass(0.0, 0.0, 0.0)
 Share = Mass | None  # None: the contributor's value is unusable (suppressed at source, incomplete)
+Holder = tuple[int, int, Level]  # (partner, measure, who may read it)
+Shares = Mapping[Holder, Share]
 
 
 def mass_of(c: Contribution, aggregation: Aggregation, *, counts_people: bool) -> Share:
@@ -100,22 +121,43 @@ def mass_of(c: Contribution, aggregation: Aggregation, *, counts_people: bool) -
             return Mass(c.value * c.n, c.n, people)
 
 
-def _plus(x: Share, y: Share) -> Share:
+def plus(x: Share, y: Share) -> Share:
     return None if x is None or y is None else x + y
+
+
+def minus(x: Share, y: Share) -> Share:
+    return None if x is None or y is None else x - y
+
+
+def total_of(shares: Iterable[Share]) -> Share:
+    result: Share = ZERO
+    for share in shares:
+        result = plus(result, share)
+    return result
+
+
+def by_partner(shares: Shares, *, unread_by: Level | None = None) -> dict[int, Share]:
+    """Each partner's share; with `unread_by`, only the part that audience cannot read."""
+    result: dict[int, Share] = {}
+    for (partner, _, known), share in sorted(shares.items()):
+        if unread_by is None or known < unread_by:
+            result[partner] = plus(result.get(partner, ZERO), share)
+    return result
+
+
+Sources = Mapping[Holder, frozenset[int]]  # the versions each share adds up
 
 
 @dataclass(slots=True)
 class CubeCell:
     period: date
     breakdown: Breakdown
-    shares: dict[int, Share] = field(default_factory=dict)  # contributor -> share
+    shares: dict[Holder, Share] = field(default_factory=dict)
+    sources: dict[Holder, frozenset[int]] = field(default_factory=dict)
 
     @property
     def total(self) -> Share:
-        result: Share = ZERO
-        for share in self.shares.values():
-            result = _plus(result, share)
-        return result
+        return total_of(self.shares.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +171,7 @@ class Relation:
 
 Parents = Mapping[Item, Item]  # a detailed category -> the broader one it rolls up to
 NO_PARENTS: Parents = MappingProxyType({})
+Cube = dict[tuple[date, Breakdown], CubeCell]
 
 
 def rolled_up(breakdown: Breakdown, parents: Parents) -> Breakdown | None:
@@ -147,31 +190,42 @@ def rolled_up(breakdown: Breakdown, parents: Parents) -> Breakdown | None:
     return None if result == breakdown else result
 
 
+# (partner, measure) -> per level, its share and the versions it adds up
+_Split = dict[tuple[int, int], dict[Level, tuple[Share, frozenset[int]]]]
+
+
 def build_cube(
     contributions: Iterable[Contribution],
     aggregation: Aggregation,
     *,
     parents: Parents = NO_PARENTS,
     counts_people: bool = False,
-) -> dict[tuple[date, Breakdown], CubeCell]:
-    """Every cell, with each contributor's share; detailed reports roll up to broader cells.
+) -> Cube:
+    """Every cell, with each contribution's share; detailed reports roll up to broader cells.
 
-    A contributor's own report of a broad cell wins over the sum of its detailed reports.
+    A measure's own report of a broad cell wins over the sum of its detailed reports.
     """
-    direct: dict[tuple[date, Breakdown], dict[int, Share]] = defaultdict(dict)
-    derived: dict[tuple[date, Breakdown], dict[int, Share]] = defaultdict(dict)
+    direct: dict[tuple[date, Breakdown], _Split] = defaultdict(lambda: defaultdict(dict))
+    derived: dict[tuple[date, Breakdown], _Split] = defaultdict(lambda: defaultdict(dict))
     for c in contributions:
         share = mass_of(c, aggregation, counts_people=counts_people)
-        key = (c.period, c.breakdown)
-        direct[key][c.contributor] = _plus(direct[key].get(c.contributor, ZERO), share)
+        measure = (c.contributor, c.measure)
+        targets = [direct[(c.period, c.breakdown)]]
         broad = rolled_up(c.breakdown, parents)
         if broad is not None:
-            bkey = (c.period, broad)
-            derived[bkey][c.contributor] = _plus(derived[bkey].get(c.contributor, ZERO), share)
-    cube: dict[tuple[date, Breakdown], CubeCell] = {}
+            targets.append(derived[(c.period, broad)])
+        for target in targets:
+            so_far, versions = target[measure].get(c.known, (ZERO, frozenset()))
+            target[measure][c.known] = (plus(so_far, share), versions | {c.version})
+    cube: Cube = {}
     for key in direct.keys() | derived.keys():
-        shares = {**derived.get(key, {}), **direct.get(key, {})}
-        cube[key] = CubeCell(period=key[0], breakdown=key[1], shares=shares)
+        chosen = {**derived.get(key, {}), **direct.get(key, {})}
+        cell = CubeCell(period=key[0], breakdown=key[1])
+        for (partner, measure), levels in chosen.items():
+            for known, (share, versions) in levels.items():
+                cell.shares[(partner, measure, known)] = share
+                cell.sources[(partner, measure, known)] = versions
+        cube[key] = cell
     return cube
 
 
@@ -198,25 +252,34 @@ def relations(cells: Iterable[tuple[date, Breakdown]], parents: Parents) -> list
     return sorted(found, key=lambda r: (r.period, r.margin, r.parts))
 
 
-def residual(
-    relation: Relation, cube: Mapping[tuple[date, Breakdown], CubeCell]
-) -> dict[int, Share]:
-    """Per contributor, what its total holds beyond its parts (nonzero ones only)."""
+def difference(plus_side: Iterable[Shares], minus_side: Iterable[Shares]) -> dict[Holder, Share]:
+    """Per contribution, the first sides' sum minus the second's (nonzero ones only)."""
+    result: dict[Holder, Share] = defaultdict(lambda: ZERO)
+    for shares in plus_side:
+        for holder, share in shares.items():
+            result[holder] = plus(result[holder], share)
+    for shares in minus_side:
+        for holder, share in shares.items():
+            result[holder] = minus(result[holder], share)
+    return {h: s for h, s in sorted(result.items()) if s is None or not s.is_zero}
+
+
+def change(before: CubeCell | None, after: CubeCell | None) -> dict[Holder, Share]:
+    """Per contribution, what a cell gained between two releases: every contribution whose
+    versions differ, even when its value did not (a reader cannot tell that it did not)."""
+    old = before.shares if before else {}
+    new = after.shares if after else {}
+    old_sources = before.sources if before else {}
+    new_sources = after.sources if after else {}
+    return {
+        h: minus(new.get(h, ZERO), old.get(h, ZERO))
+        for h in sorted(old.keys() | new.keys())
+        if old_sources.get(h) != new_sources.get(h)
+    }
+
+
+def residual(relation: Relation, cube: Mapping[tuple[date, Breakdown], CubeCell]) -> Shares:
+    """Per contribution, what its total holds beyond its parts (nonzero ones only)."""
     margin = cube[(relation.period, relation.margin)]
-    parts = [cube[(relation.period, p)] for p in relation.parts]
-    contributors = set(margin.shares).union(*(p.shares for p in parts))
-    result: dict[int, Share] = {}
-    for contributor in sorted(contributors):
-        rest: Share = margin.shares.get(contributor, ZERO)
-        for part in parts:
-            share = part.shares.get(contributor, ZERO)
-            rest = None if rest is None or share is None else rest - share
-        if rest is None or not rest.is_zero:
-            result[contributor] = rest
-    return result
-
-
-def seen_contributors(contributions: Iterable[Contribution]) -> frozenset[int]:
-    """Contributors every one of whose values the viewer may read anyway."""
-    hidden = {c.contributor for c in contributions if not c.visible}
-    return frozenset(c.contributor for c in contributions if c.contributor not in hidden)
+    parts = [cube[(relation.period, p)].shares for p in relation.parts]
+    return difference([margin.shares], parts)

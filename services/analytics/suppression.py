@@ -1,84 +1,64 @@
-"""Which cells of a cube may be published. Pure: contributions in, publishable cells out.
+"""Which cells of a release may be published. Pure: contributions in, publishable cells out.
 
-A cell is shown only when enough partners contribute (`min_partners`), enough people are
-counted (`min_cell`; cells of 1 to min_cell - 1 people are hidden, zero is shown), and no
-partner dominates it (`max_dominance_share`).
+The specification of `tablero_release_period()` (migrations/sql/0013_releases.sql), held to
+the same decisions by a property test. A release publishes one period's cube; earlier
+releases of the same period are known to every reader.
 
-A total is the sum of its parts plus a remainder: whatever its contributors left out of
-the breakdown. A remainder that is not zero is unknown to a reader, like a hidden cell;
-the same rules decide whether it must stay unknown (a partner that reported no breakdown
-must not be found by subtracting the parts from the total). Complementary suppression
-then hides further cells until no hidden cell, nor a guarded remainder, follows exactly
-from the published ones by any combination of the additive relations. Everything is
-decided on the whole cube, so any slice of it answers the same.
+1. Primary rules (rules.py) on every cell: the cell as a whole, and what each audience
+   cannot read of it, including once any one partner takes its own share away.
+2. A total is the sum of its parts plus a remainder, whatever its contributors left out of
+   the breakdown. A remainder is unknown to an audience exactly when some contribution to
+   it is unreadable to them; the same rules decide whether it must stay unknown.
+3. An earlier release of the period is known: a cell of this release minus the same cell of
+   an earlier one is what changed between them, and it must stay unknown unless it passes
+   the rules itself.
+4. Complementary suppression hides more cells of this release until nothing protected (a
+   hidden cell of any release, a protected remainder or change) follows exactly from what
+   is published, for every audience, and for every audience joined by any one partner's
+   own people. Everything is decided on the whole period, so any slice answers the same.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 
 from services.analytics import linear
 from services.analytics.cube import (
+    AUDIENCES,
     NO_PARENTS,
     Breakdown,
     Contribution,
+    Cube,
     CubeCell,
-    Mass,
+    Level,
     Parents,
-    Relation,
     Share,
+    Shares,
     build_cube,
+    by_partner,
+    change,
     relations,
     residual,
     text_of,
 )
+from services.analytics.rules import EXPLANATIONS, Reason, Rules, exposed, unsafe
 from services.measures.models import Aggregation
 
 UNSTABLE_AT_MOST = 20  # events: a rate resting on 20 or fewer is unreliable (NCHS practice)
 
-
-class Reason(StrEnum):
-    """Why a cell has no value. Every hidden cell carries one."""
-
-    SUPPRESSED_AT_SOURCE = "suppressed_at_source"
-    TOO_FEW_PARTNERS = "too_few_partners"
-    SMALL_CELL = "small_cell"
-    UNKNOWN_SIZE = "unknown_size"
-    DOMINANCE = "dominance"
-    COMPLEMENTARY = "complementary"
-    UNDEFINED = "undefined"
-    NO_DATA = "no_data"
-    SEEN_PARTS = "seen_parts"
-
-
-EXPLANATIONS = {
-    Reason.SUPPRESSED_AT_SOURCE: "a contributor's value was suppressed at its source, or lacks "
-    "what this aggregation adds up (a numerator and denominator, or n)",
-    Reason.TOO_FEW_PARTNERS: "fewer partners contribute than the collaborative's minimum",
-    Reason.SMALL_CELL: "fewer people are counted than the collaborative's minimum cell size",
-    Reason.UNKNOWN_SIZE: "how many people are counted is not known",
-    Reason.DOMINANCE: "one partner makes up more than the allowed share of the cell",
-    Reason.COMPLEMENTARY: "hidden so that another hidden cell cannot be found by subtraction",
-    Reason.UNDEFINED: "the denominator is zero",
-    Reason.NO_DATA: "nobody reported this cell",
-    Reason.SEEN_PARTS: "the partners' values you can already read would single out the rest",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Rules:
-    min_partners: int = 3
-    min_cell: int = 11
-    max_dominance_share: float = 0.8
-    # False for one source's own data (a collaborative's indicator): partners do not apply.
-    partner_rules: bool = True
-    # Contributors whose values this viewer can already read (its own, public ones, ...):
-    # what they leave of a cell must pass the rules on its own, or subtraction exposes it.
-    seen: frozenset[int] = frozenset()
+__all__ = [
+    "EXPLANATIONS",
+    "Cell",
+    "Reason",
+    "Released",
+    "Rules",
+    "decide",
+    "infer_scale",
+    "publishable_cells",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +76,18 @@ class Cell:
         return self.reason is not None
 
 
+@dataclass(frozen=True, slots=True)
+class Released:
+    """An earlier release of one period: the cube it was decided on, and what it hid."""
+
+    cells: Mapping[Breakdown, CubeCell]
+    hidden: frozenset[Breakdown]
+    parents: Parents = field(default_factory=dict)
+
+
+History = Mapping[date, Sequence[Released]]  # per period, oldest release first
+
+
 def publishable_cells(
     contributions: Iterable[Contribution],
     aggregation: Aggregation,
@@ -104,27 +96,40 @@ def publishable_cells(
     parents: Parents = NO_PARENTS,
     counts_people: bool = False,
     scale: float = 1.0,
+    history: History | None = None,
 ) -> list[Cell]:
     """Every cell of the cube, each with its value or the reason it is hidden.
 
     `scale` turns a rate's numerator / denominator into the unit (100 for a percent).
     """
     cube = build_cube(contributions, aggregation, parents=parents, counts_people=counts_people)
-    hidden = {key: r for key, cell in cube.items() if (r := _primary(cell, aggregation, rules))}
-    links = relations(cube.keys(), parents)
-    remainders = {i: rest for i, relation in enumerate(links) if (rest := _known(relation, cube))}
-    guarded = {i for i, rest in remainders.items() if _exposed(rest, aggregation, rules)}
-    for period in sorted({key[0] for key in cube}):
-        mine = [(i, r) for i, r in enumerate(links) if r.period == period]
-        _complete(period, mine, Remainders(set(remainders), guarded), cube, hidden)
+    hidden = decide(cube, aggregation, rules, parents=parents, history=history or {})
     return [
         _publish(cube[key], hidden.get(key), aggregation, rules, scale)
-        for key in sorted(cube, key=lambda k: (k[0], len(k[1]), text_of(k[1])))
+        for key in sorted(cube, key=_order)
     ]
 
 
-def _primary(cell: CubeCell, aggregation: Aggregation, rules: Rules) -> Reason | None:
-    reason = _exposed(cell.shares, aggregation, rules)
+def decide(
+    cube: Cube,
+    aggregation: Aggregation,
+    rules: Rules,
+    *,
+    parents: Parents = NO_PARENTS,
+    history: History,
+) -> dict[tuple[date, Breakdown], Reason]:
+    """The hidden cells of a cube and why."""
+    hidden = {key: r for key, cell in cube.items() if (r := primary(cell, aggregation, rules))}
+    for period in sorted({key[0] for key in cube}):
+        mine = {b: cell for (p, b), cell in cube.items() if p == period}
+        now = Released(cells=mine, hidden=frozenset(), parents=parents)
+        system = System(period, [*history.get(period, ()), now], aggregation, rules, hidden=hidden)
+        system.complete()
+    return hidden
+
+
+def primary(cell: CubeCell, aggregation: Aggregation, rules: Rules) -> Reason | None:
+    reason = exposed(cell.shares, aggregation, rules)
     if reason is not None:
         return reason
     total = cell.total
@@ -134,151 +139,168 @@ def _primary(cell: CubeCell, aggregation: Aggregation, rules: Rules) -> Reason |
     return None
 
 
-def _exposed(shares: Mapping[int, Share], aggregation: Aggregation, rules: Rules) -> Reason | None:
-    """The rules on the whole, then on what the viewer cannot already read of it."""
-    reason = _unsafe(shares, aggregation, rules)
-    if reason is not None:
-        return reason
-    unseen = {c: share for c, share in shares.items() if c not in rules.seen}
-    # The viewer is like a partner that knows its own value: what is left must still hold
-    # enough partners that none can be told apart (min_partners - 1, and at least 2).
-    left = max(2, rules.min_partners - 1)
-    if 0 < len(unseen) < len(shares) and _unsafe(unseen, aggregation, rules, left):
-        return Reason.SEEN_PARTS
-    return None
+@dataclass(slots=True)
+class Unknown:
+    """Something a reader may not know: a hidden cell, a remainder or a change.
+
+    A reader knows it whole when it can read every contribution to it; otherwise what it
+    cannot read (`unread`, per audience and partner) must stay unknown when it would break
+    the rules. No hidden cell may follow from what an audience reads; one partner's people,
+    who know more, may find a cell hidden only to cover another, as long as what they learn
+    of the others passes the rules.
+    """
+
+    kind: str  # "cell", "rest" or "change"
+    release: int  # the (later) release it belongs to
+    breakdown: Breakdown  # the cell; for a remainder, its total
+    unread: dict[Level, dict[int, Share]]
+    people: float = math.inf  # for a shown cell of this release: the size that hides least
+
+    def unknown_to(self, audience: Level, own: int | None) -> bool:
+        return bool(self.unread[audience].keys() - {own})
+
+    def protected(self, audience: Level, own: int | None, system: System) -> bool:
+        """Whether a reader of `audience` (with `own` partner's people) may not learn it."""
+        if self.kind == "cell" and own is None:
+            return True
+        if self.kind == "cell" and own is None:
+            return True
+        rest = {p: s for p, s in self.unread[audience].items() if p != own}
+        floor = None if own is None else system.rules.left_after_one
+        return unsafe(rest, system.aggregation, system.rules, floor) is not None
 
 
-def _unsafe(
-    shares: Mapping[int, Share],
-    aggregation: Aggregation,
-    rules: Rules,
-    min_partners: int | None = None,
-) -> Reason | None:
-    """The first rule that a set of contributions breaks, if any."""
-    if any(s is None for s in shares.values()):
-        return Reason.SUPPRESSED_AT_SOURCE
-    masses = [s for s in shares.values() if s is not None]
-    if rules.partner_rules and len(masses) < (min_partners or rules.min_partners):
-        return Reason.TOO_FEW_PARTNERS
-    if any(m.people is None for m in masses):
-        return Reason.UNKNOWN_SIZE
-    people = abs(sum(m.people or 0.0 for m in masses))
-    if 0 < people < rules.min_cell:
-        return Reason.SMALL_CELL
-    if rules.partner_rules and _dominated(masses, aggregation, rules.max_dominance_share):
-        return Reason.DOMINANCE
-    return None
+@dataclass
+class System:
+    """The additive relations of one period across its releases, and what they disclose."""
+
+    period: date
+    releases: list[Released]  # the last one is being decided
+    aggregation: Aggregation
+    rules: Rules
+    hidden: dict[tuple[date, Breakdown], Reason]  # this release's, updated in place
+    unknowns: list[Unknown] = field(default_factory=list)
+    equations: list[dict[int, int]] = field(default_factory=list)  # unknown -> coefficient
+    cell_index: dict[tuple[int, Breakdown], int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.current = len(self.releases) - 1
+        for r, release in enumerate(self.releases):
+            for b in sorted(release.cells, key=_cell_order):
+                self._cell(r, b, release.cells[b].shares)
+            links = relations([(self.period, b) for b in release.cells], release.parents)
+            cube = {(self.period, b): cell for b, cell in release.cells.items()}
+            for relation in links:
+                rest = residual(relation, cube)
+                usable = {h: s for h, s in rest.items() if s is not None}
+                i = self._add("rest", r, relation.margin, _nonzero_unread(usable))
+                equation = {self.cell_index[(r, relation.margin)]: 1, i: -1}
+                for part in relation.parts:
+                    equation[self.cell_index[(r, part)]] = -1
+                self.equations.append(equation)
+        for r in range(len(self.releases)):
+            for j in range(r):
+                before, after = self.releases[j].cells, self.releases[r].cells
+                for b in sorted(before.keys() | after.keys(), key=_cell_order):
+                    changed = change(before.get(b), after.get(b))
+                    i = self._add("change", r, b, _unread(changed))
+                    equation = {i: -1}
+                    if (r, b) in self.cell_index:
+                        equation[self.cell_index[(r, b)]] = 1
+                    if (j, b) in self.cell_index:
+                        equation[self.cell_index[(j, b)]] = -1
+                    self.equations.append(equation)
+
+    def _cell(self, r: int, b: Breakdown, shares: Shares) -> None:
+        i = self._add("cell", r, b, _unread(shares))
+        self.cell_index[(r, b)] = i
+        if r == self.current:
+            total = CubeCell(self.period, b, dict(shares)).total
+            people = total.people if total is not None else None
+            self.unknowns[i].people = math.inf if people is None else people
+
+    def _add(self, kind: str, r: int, b: Breakdown, unread: dict[Level, dict[int, Share]]) -> int:
+        self.unknowns.append(Unknown(kind, r, b, unread))
+        return len(self.unknowns) - 1
+
+    def is_hidden(self, i: int) -> bool:
+        u = self.unknowns[i]
+        if u.kind != "cell":
+            return True
+        if u.release == self.current:
+            return (self.period, u.breakdown) in self.hidden
+        return u.breakdown in self.releases[u.release].hidden
+
+    def disclosed(self) -> int | None:
+        """The first protected unknown that some reader can compute, if any."""
+        found: set[int] = set()
+        for audience in AUDIENCES:
+            hidden = [i for i in range(len(self.unknowns)) if self.is_hidden(i)]
+            holders = {p for i in hidden for p in self.unknowns[i].unread[audience]}
+            for own in [None, *sorted(holders)]:
+                columns = [i for i in hidden if self.unknowns[i].unknown_to(audience, own)]
+                found.update(
+                    i
+                    for i in linear.determined(self.equations, columns)
+                    if self.unknowns[i].protected(audience, own, self)
+                )
+        return min(found) if found else None
+
+    def complete(self) -> None:
+        """Hide more cells of this release until nothing protected follows from the rest."""
+        while (i := self.disclosed()) is not None:
+            extra = self.cover(i)
+            if extra is None:
+                return  # nothing of this release left to hide around it
+            u = self.unknowns[i]
+            earlier = u.kind == "change" or u.release < self.current
+            reason = Reason.REVISION if earlier else Reason.COMPLEMENTARY
+            self.hidden[(self.period, self.unknowns[extra].breakdown)] = reason
+
+    def _size_order(self, i: int) -> tuple[float, int, str]:
+        return (self.unknowns[i].people, *_cell_order(self.unknowns[i].breakdown))
+
+    def cover(self, disclosed: int) -> int | None:
+        """The shown cell of this release to hide next: the smallest of those nearest the
+        disclosed unknown through the relations."""
+        reached = {disclosed}
+        frontier = {disclosed}
+        while frontier:
+            linked = [e for e in self.equations if frontier & e.keys()]
+            candidates = {
+                i
+                for e in linked
+                for i in e
+                if self.unknowns[i].kind == "cell"
+                and self.unknowns[i].release == self.current
+                and not self.is_hidden(i)
+            }
+            if candidates:
+                return min(candidates, key=self._size_order)
+            frontier = {i for e in linked for i in e} - reached
+            reached |= frontier
+        return None
 
 
-def _dominated(masses: Sequence[Mass], aggregation: Aggregation, limit: float) -> bool:
-    """One contributor weighs more than `limit` of the cell (of the amount, or of the people)."""
-    amounts = [abs(m.a) for m in masses]
-    bases = [abs(m.b) for m in masses]
-    sides = [amounts] if aggregation is Aggregation.SUM else [bases]
-    if aggregation is Aggregation.RATE:
-        sides.append(amounts)  # a rate's events and its population: neither may be one's
-    return any(sum(w) > 0 and max(w) / sum(w) > limit for w in sides)
+def _unread(shares: Shares) -> dict[Level, dict[int, Share]]:
+    """Per audience, each partner's share that it cannot read."""
+    return {audience: by_partner(shares, unread_by=audience) for audience in AUDIENCES}
 
 
-def _known(relation: Relation, cube: Mapping[tuple[date, Breakdown], CubeCell]) -> dict[int, Share]:
-    """The remainders a reader cannot know. A contributor whose share is unusable (a value
-    suppressed at its source) is taken to have reported parts that add up to its total, so
-    the cell it hides in is not thought protected by a remainder that is most likely zero."""
-    return {c: share for c, share in residual(relation, cube).items() if share is not None}
+def _nonzero_unread(shares: Shares) -> dict[Level, dict[int, Share]]:
+    """Per audience, each partner's share that it cannot read, when not zero."""
+    return {
+        audience: {p: s for p, s in unread.items() if s is None or not s.is_zero}
+        for audience, unread in _unread(shares).items()
+    }
 
 
-@dataclass(frozen=True, slots=True)
-class Remainders:
-    """Relations (by index) whose total holds more than its parts, and which of those
-    remainders must stay unknown."""
-
-    unknown: set[int]
-    guarded: set[int]
-
-
-Unknown = tuple[str, object]  # ("cell", key) or ("rest", relation index)
-
-
-def _complete(
-    period: date,
-    links: Sequence[tuple[int, Relation]],
-    remainders: Remainders,
-    cube: Mapping[tuple[date, Breakdown], CubeCell],
-    hidden: dict[tuple[date, Breakdown], Reason],
-) -> None:
-    """Hide more cells of one period until nothing hidden follows from what is shown."""
-    while True:
-        unknowns: list[Unknown] = [
-            ("cell", k) for k in sorted(hidden, key=_order) if k[0] == period
-        ]
-        unknowns += [("rest", i) for i, _ in links if i in remainders.unknown]
-        equations = [_equation(i, r, remainders.unknown, hidden) for i, r in links]
-        disclosed = [
-            u
-            for u in linear.determined(equations, unknowns)
-            if u[0] == "cell" or u[1] in remainders.guarded
-        ]
-        if not disclosed:
-            return
-        extra = _cover(disclosed[0], links, cube, hidden)
-        if extra is None:
-            return  # every cell around it is hidden already: nothing published to subtract
-        hidden[extra] = Reason.COMPLEMENTARY
-
-
-def _equation(
-    index: int, relation: Relation, remainders: set[int], hidden: Mapping
-) -> dict[Unknown, int]:
-    equation: dict[Unknown, int] = {}
-    margin = (relation.period, relation.margin)
-    if margin in hidden:
-        equation[("cell", margin)] = 1
-    for part in relation.parts:
-        key = (relation.period, part)
-        if key in hidden:
-            equation[("cell", key)] = -1
-    if index in remainders:
-        equation[("rest", index)] = -1
-    return equation
-
-
-def _cover(
-    disclosed: Unknown,
-    links: Sequence[tuple[int, Relation]],
-    cube: Mapping[tuple[date, Breakdown], CubeCell],
-    hidden: Mapping,
-) -> tuple[date, Breakdown] | None:
-    """The shown cell to hide next: the smallest in a relation with the disclosed unknown."""
-    near = [r for i, r in links if _involves(r, i, disclosed)]
-    for relations_to_search in (near, [r for _, r in links]):
-        candidates = {
-            key
-            for r in relations_to_search
-            for key in ((r.period, r.margin), *((r.period, p) for p in r.parts))
-            if key not in hidden
-        }
-        if candidates:
-            return min(candidates, key=lambda k: (_people(cube[k]), _order(k)))
-    return None
-
-
-def _involves(relation: Relation, index: int, unknown: Unknown) -> bool:
-    kind, what = unknown
-    if kind == "rest":
-        return what == index
-    period, breakdown = what  # type: ignore[misc]
-    return period == relation.period and (
-        breakdown == relation.margin or breakdown in relation.parts
-    )
-
-
-def _people(cell: CubeCell) -> float:
-    total = cell.total
-    return math.inf if total is None or total.people is None else total.people
+def _cell_order(breakdown: Breakdown) -> tuple[int, str]:
+    return (len(breakdown), text_of(breakdown))
 
 
 def _order(key: tuple[date, Breakdown]) -> tuple[date, int, str]:
-    return (key[0], len(key[1]), text_of(key[1]))
+    return (key[0], *_cell_order(key[1]))
 
 
 def _publish(
@@ -295,11 +317,12 @@ def _publish(
             value, events = total.a / total.b * scale, total.a
         case Aggregation.MEAN:
             value, events = total.a / total.b, total.b
+    partners = len({partner for partner, _, _ in cell.shares})
     return Cell(
         period=cell.period,
         breakdown=cell.breakdown,
         value=value,
-        partners=len(cell.shares) if rules.partner_rules else None,
+        partners=partners if rules.partner_rules else None,
         n=total.people,
         reason=None,
         unstable=events is not None and events <= UNSTABLE_AT_MOST,
