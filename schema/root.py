@@ -32,6 +32,8 @@ from schema.observations.types import Observation
 from schema.partners import mutations as partner_mutations
 from schema.partners.types import Partner
 from schema.relay import Node, resolve_nodes
+from schema.releases import mutations as release_mutations
+from schema.releases.types import Release
 from schema.stories import mutations as story_mutations
 from schema.translations import mutations as translation_mutations
 from schema.translations.types import choose_language
@@ -219,6 +221,11 @@ class Mutation:
         resolver=dashboard_mutations.save_dashboard,
         description="Create or replace (its creator or the backbone) a dashboard by its slug.",
     )
+    release_period = strawberry.mutation(
+        resolver=release_mutations.release_period,
+        description="The backbone releases a closed period's aggregates, or revises a "
+        "release: every cell decided once, with earlier releases of the period known.",
+    )
     set_translations = strawberry.mutation(
         resolver=translation_mutations.set_translations,
         description="Set one field's texts in the collaborative's other languages (whoever may "
@@ -247,7 +254,7 @@ def build_schema() -> strawberry.Schema:
     return TableroSchema(
         query=Query,
         mutation=Mutation,
-        types=[Partner, Collaborative, Observation, ActionItem],
+        types=[Partner, Collaborative, Observation, ActionItem, Release],
         extensions=[
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),

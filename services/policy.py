@@ -21,6 +21,7 @@ from services.indicators.models import Indicator, IndicatorStatus
 from services.measures.models import PerformanceMeasure, SharedMeasure, SharedMeasureStatus
 from services.observations.models import Observation, ObservationStatus
 from services.partners.models import Partner, ProfileVisibility
+from services.releases.models import Release, ReportingPeriod
 from services.stories.models import Story
 from services.translations.models import Translation
 from services.viewer import Role, Viewer
@@ -152,11 +153,32 @@ def observation_visible(viewer: Viewer) -> ColumnElement[bool]:
 def can_read_aggregates(viewer: Viewer, collaborative_id: UUID) -> bool:
     """Members and funders of a collaborative read its partners' suppressed aggregates.
 
-    Twin of the check in tablero_aggregate_cells() (migration 0004).
+    Twin of tablero_aggregate_readers_of() (migration 0013), the release tables' read rule.
     """
     return collaborative_id in viewer.member_of or any(
         g.collaborative_id == collaborative_id and g.partner_id is not None for g in viewer.grants
     )
+
+
+def aggregate_readers(viewer: Viewer) -> frozenset[UUID]:
+    """Collaboratives whose aggregates and releases the viewer reads (can_read_aggregates)."""
+    return viewer.member_of | frozenset(
+        g.collaborative_id for g in viewer.grants if g.partner_id is not None
+    )
+
+
+def release_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """Releases are read by whoever reads the collaborative's aggregates (policy 0013)."""
+    return _in(Release.collaborative_id, aggregate_readers(viewer))  # type: ignore[arg-type]
+
+
+def reporting_period_visible(viewer: Viewer) -> ColumnElement[bool]:
+    return _in(ReportingPeriod.collaborative_id, aggregate_readers(viewer))  # type: ignore[arg-type]
+
+
+def can_release(viewer: Viewer, collaborative_id: UUID) -> bool:
+    """The backbone releases closed periods (twin of tablero_release_period, 0013)."""
+    return collaborative_id in viewer.backbone_of
 
 
 def can_report_on_measure(viewer: Viewer, measure: PerformanceMeasure) -> bool:

@@ -24,6 +24,7 @@ from services.measures.models import (
 from services.metadata import SQLModel
 from services.observations.models import Observation, ObservationBatch, Target
 from services.partners.models import Partner, PartnerContact
+from services.releases.models import Release, ReleaseCell, ReleaseShare, ReportingPeriod
 from services.stories.models import Story
 from services.translations.models import Translation
 
@@ -56,6 +57,10 @@ __all__ = [
     "Proposal",
     "ProposalComment",
     "ProposalVote",
+    "Release",
+    "ReleaseCell",
+    "ReleaseShare",
+    "ReportingPeriod",
     "Result",
     "SharedMeasure",
     "Story",

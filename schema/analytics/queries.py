@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -41,6 +41,13 @@ async def resolve_aggregate(
         list[str] | None,
         strawberry.argument(description="Dimension keys: [] (default) for the totals."),
     ] = None,
+    as_of: Annotated[
+        datetime | None,
+        strawberry.argument(
+            description="Answer from the releases published by then (default: now): an "
+            "earlier release of a period is still there to read."
+        ),
+    ] = None,
 ) -> Aggregate:
     ctx = info.context
     shared_measure_id, indicator_id = subject_ids(of)
@@ -52,6 +59,7 @@ async def resolve_aggregate(
         start=from_,
         end=to,
         by=by or [],
+        as_of=as_of,
     )
     labels = await ctx.loaders.labels.load(result.subject.collaborative_id)
     return Aggregate.of(result, labels)

@@ -12,6 +12,7 @@ from schema.enums import AggregationEnum, DirectionEnum, GranularityEnum, UnitEn
 from schema.indicators.types import Indicator
 from schema.measures.types import SharedMeasure
 from schema.observations.types import BreakdownCell, Period, breakdown_cell
+from schema.releases.types import Release
 from services.analytics.aggregates import Aggregate as AggregateResult
 from services.analytics.disparity import Reference
 from services.analytics.equity import EquityView, GroupEquity
@@ -42,13 +43,23 @@ class AggregateCell:
     unstable: bool = strawberry.field(
         description="Shown, but resting on 20 or fewer events: read with care."
     )
+    release: Release | None = strawberry.field(
+        description="The release this cell answers from: null for a period not released yet "
+        "and for an indicator's cells, which are its own data and not released."
+    )
 
     @classmethod
     def of(
-        cls, cell: CellResult, granularity: Granularity, order: list[str], labels: Labels
+        cls,
+        cell: CellResult,
+        granularity: Granularity,
+        order: list[str],
+        labels: Labels,
+        release: Release | None = None,
     ) -> AggregateCell:
         items = dict(cell.breakdown)
         return cls(
+            release=release,
             period=Period.of(granularity, cell.period),
             breakdown=[breakdown_cell(labels, d, items[d]) for d in order if d in items],
             value=cell.value,
@@ -80,13 +91,20 @@ class Aggregate:
     cells: list[AggregateCell] = strawberry.field(
         description="Period by period; within a period, categories in their order."
     )
+    releases: list[Release] = strawberry.field(
+        description="The releases the cells answer from, period by period (a shared measure's)."
+    )
 
     @classmethod
     def of(cls, result: AggregateResult, labels: Labels) -> Aggregate:
         subject = result.subject
         is_indicator = isinstance(subject, IndicatorModel)
         order = [d.key for d, _ in result.by]
+        released = {
+            period: Release.from_model(r) for period, r in result.releases.items() if r is not None
+        }
         return cls(
+            releases=[released[p] for p in sorted(released)],
             shared_measure=None if is_indicator else SharedMeasure.from_model(subject),  # type: ignore[arg-type]
             indicator=Indicator.from_model(subject) if is_indicator else None,  # type: ignore[arg-type]
             aggregation=result.aggregation,
@@ -100,7 +118,10 @@ class Aggregate:
                 max_dominance_share=result.rules.max_dominance_share,
             ),
             partner_rules=result.rules.partner_rules,
-            cells=[AggregateCell.of(c, subject.granularity, order, labels) for c in result.cells],
+            cells=[
+                AggregateCell.of(c, subject.granularity, order, labels, released.get(c.period))
+                for c in result.cells
+            ],
         )
 
 

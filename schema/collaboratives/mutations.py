@@ -23,6 +23,11 @@ class UpdateCollaborativeInput:
         default=UNSET, description="Language tags; the default language must stay among them."
     )
     time_zone: str | None = strawberry.field(default=UNSET, description="An IANA name.")
+    release_after_days: int | None = strawberry.field(
+        default=UNSET,
+        description="Days partners have to report after a period ends (0 to 366); null: the "
+        "backbone releases periods by hand.",
+    )
 
 
 @strawberry.type

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +17,7 @@ from schema.audit.types import AuditEvent
 from schema.dashboards.types import Dashboard
 from schema.dimensions.types import Dimension
 from schema.enums import (
+    GranularityEnum,
     IndicatorStatusEnum,
     QuadrantEnum,
     SharedMeasureStatusEnum,
@@ -34,6 +36,7 @@ from schema.relay import (
     raw_ids,
     to_global_id,
 )
+from schema.releases.types import Release, ReportingPeriod
 from services.agenda import service as agenda
 from services.audit import service as audit
 from services.collaboratives import service as collaboratives
@@ -46,6 +49,7 @@ from services.indicators import service as indicators
 from services.measures import service as measures
 from services.measures import shared as shared_measures
 from services.partners import service as partners
+from services.releases import service as releases
 
 
 @strawberry.type(description="Thresholds that keep published aggregates from exposing anyone.")
@@ -68,6 +72,10 @@ class Collaborative(Node):
     )
     suppression: Suppression
     ratification_rule: RatificationRule
+    release_after_days: int | None = strawberry.field(
+        description="Days partners have to report after a period ends; the period is then "
+        "released on its own. Null: the backbone releases periods by hand."
+    )
     raw_id: strawberry.Private[UUID]
 
     @classmethod
@@ -87,6 +95,7 @@ class Collaborative(Node):
                 max_dominance_share=model.max_dominance_share,
             ),
             ratification_rule=RatificationRule.of(Rule.of(model)),
+            release_after_days=model.release_after_days,
         )
 
     @strawberry.field(description="The language of this answer's names and labels.")
@@ -237,6 +246,45 @@ class Collaborative(Node):
             statuses=statuses,
             partner_ids=raw_ids(owner_ids, "Partner"),
             overdue=overdue,
+        )
+
+    @strawberry.field(
+        description="Releases of closed periods, newest first (members and funders): what each "
+        "published and what changed."
+    )
+    async def releases(
+        self,
+        info: Info[Context, None],
+        first: int = 20,
+        after: str | None = None,
+        granularity: GranularityEnum | None = None,  # type: ignore[valid-type]
+        period_start: date | None = None,
+    ) -> Connection[Release]:
+        listing = releases.releases_in(
+            viewer=info.context.viewer,
+            collaborative_id=self.raw_id,
+            granularity=granularity,
+            period_start=period_start,
+        )
+        return await connection_of(info, listing, Release.from_model, first, after)
+
+    @strawberry.field(
+        description="Periods partners reported for, newest first, with their reporting "
+        "deadline and latest release (members and funders)."
+    )
+    async def reporting_periods(
+        self,
+        info: Info[Context, None],
+        first: int = 20,
+        after: str | None = None,
+        granularity: GranularityEnum | None = None,  # type: ignore[valid-type]
+    ) -> Connection[ReportingPeriod]:
+        listing = releases.reporting_periods_in(
+            viewer=info.context.viewer, collaborative_id=self.raw_id, granularity=granularity
+        )
+        days = self.release_after_days
+        return await connection_of(
+            info, listing, lambda m: ReportingPeriod.of(m, days), first, after
         )
 
     @strawberry.field(description="Saved dashboards the viewer may read, by slug.")

@@ -31,6 +31,7 @@ from services.errors import DomainError, ErrorCode
 from services.indicators.models import Indicator
 from services.measures.models import SharedMeasure
 from services.observations.targets import targets_of
+from services.releases.service import not_released
 from services.viewer import Viewer
 
 
@@ -85,9 +86,12 @@ async def equity_view(
         raise DomainError.single(
             ("category",), ErrorCode.INVALID, "is the reference only with reference: CATEGORY"
         )
-    cells, _ = await aggregates.whole_cube(session=session, viewer=viewer, subject=subject)
-    cube = Cube({(c.period, c.breakdown): c for c in cells})
-    periods = sorted({c.period for c in cells})
+    published = await aggregates.whole_cube(
+        session=session, viewer=viewer, subject=subject, dimensions=[[], [by]]
+    )
+    cells = published.cells
+    cube = Cube({(c.period, c.breakdown): c for c in cells}, published.unreleased)
+    periods = sorted({c.period for c in cells} | published.unreleased)
     chosen = _period(periods, period, cells, by)
     previous = max((p for p in periods if p < chosen), default=None)
     current = _summary(subject, cube, by, categories, chosen, reference, category)
@@ -138,8 +142,11 @@ class Cube:
     """The suppressed cells of a subject, by period and breakdown."""
 
     cells: dict[tuple[date, Breakdown], Cell]
+    unreleased: frozenset[date] = frozenset()
 
     def at(self, period: date, breakdown: Breakdown) -> Cell:
+        if period in self.unreleased:
+            return not_released(period, breakdown)
         return self.cells.get((period, breakdown)) or aggregates.no_data(period, breakdown)
 
     def first_value(self, breakdown: Breakdown) -> float | None:

@@ -44,7 +44,14 @@ from services.analytics.cube import (
     residual,
     text_of,
 )
-from services.analytics.rules import EXPLANATIONS, Reason, Rules, exposed, unsafe
+from services.analytics.rules import (
+    EXPLANATIONS,
+    Reason,
+    Rules,
+    exposed,
+    one_partner_singles_out_the_rest,
+    unsafe,
+)
 from services.measures.models import Aggregation
 
 UNSTABLE_AT_MOST = 20  # events: a rate resting on 20 or fewer is unreliable (NCHS practice)
@@ -163,8 +170,6 @@ class Unknown:
         """Whether a reader of `audience` (with `own` partner's people) may not learn it."""
         if self.kind == "cell" and own is None:
             return True
-        if self.kind == "cell" and own is None:
-            return True
         rest = {p: s for p, s in self.unread[audience].items() if p != own}
         floor = None if own is None else system.rules.left_after_one
         return unsafe(rest, system.aggregation, system.rules, floor) is not None
@@ -232,12 +237,29 @@ class System:
         return u.breakdown in self.releases[u.release].hidden
 
     def disclosed(self) -> int | None:
-        """The first protected unknown that some reader can compute, if any."""
+        """The first protected unknown that some reader can compute, if any.
+
+        Each audience alone, and joined by any one partner's people. A partner's knowledge
+        changes what is unknown only where it is the sole partner unread (everywhere else the
+        audience's own system serves, with what that partner would learn of the rest); and
+        knowing more only ever determines more.
+        """
         found: set[int] = set()
+        hidden = [i for i in range(len(self.unknowns)) if self.is_hidden(i)]
         for audience in AUDIENCES:
-            hidden = [i for i in range(len(self.unknowns)) if self.is_hidden(i)]
-            holders = {p for i in hidden for p in self.unknowns[i].unread[audience]}
-            for own in [None, *sorted(holders)]:
+            columns = [i for i in hidden if self.unknowns[i].unknown_to(audience, None)]
+            for i in linear.determined(self.equations, columns):
+                u = self.unknowns[i]
+                if u.protected(audience, None, self) or one_partner_singles_out_the_rest(
+                    u.unread[audience], self.aggregation, self.rules
+                ):
+                    found.add(i)
+            sole = {
+                next(iter(self.unknowns[i].unread[audience]))
+                for i in hidden
+                if len(self.unknowns[i].unread[audience]) == 1
+            }
+            for own in sorted(sole):
                 columns = [i for i in hidden if self.unknowns[i].unknown_to(audience, own)]
                 found.update(
                     i

@@ -35,6 +35,9 @@ class CollaborativeBase(SQLModel):
     organization_majority: float = Field(
         default=0.5, ge=0, lt=1, sa_column_kwargs={"server_default": "0.5"}
     )
+    # Days partners have to report after a period ends; the period is then released on its
+    # own (None: the backbone releases by hand, and there is no deadline).
+    release_after_days: int | None = Field(default=None, ge=0, le=366)
     # Where the table meets: what "today" and "done on time" mean for its action items.
     time_zone: str = Field(default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"})
 
@@ -45,6 +48,10 @@ class Collaborative(CollaborativeBase, table=True):
     __table_args__ = (
         CheckConstraint("default_language = ANY(languages)", name="default_language_listed"),
         CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]*$'", name="slug_format"),
+        CheckConstraint(
+            "release_after_days IS NULL OR release_after_days BETWEEN 0 AND 366",
+            name="release_after_days_range",
+        ),
     )
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)

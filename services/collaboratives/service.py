@@ -37,6 +37,7 @@ class CollaborativeUpdate(SQLModel):
     description: str | None = Field(default=None, max_length=4000)
     languages: list[str] | None = None
     time_zone: str | None = Field(default=None, max_length=64)
+    release_after_days: int | None = Field(default=None, ge=0, le=366)
 
 
 MAX_LANGUAGES = 12
@@ -49,7 +50,7 @@ async def update_settings(
     collaborative_id: UUID | None,
     data: Mapping[str, Any],
 ) -> Collaborative:
-    """The backbone keeps the table's profile, languages and time zone.
+    """The backbone keeps the table's profile, languages, time zone and reporting deadline.
 
     The default language is not changed here: the base texts of everything are written in
     it. The suppression settings and the ratification rule are not either: the first

@@ -100,6 +100,16 @@ class Observation(SQLModel, table=True):
     visibility: Visibility = Field(
         default=Visibility.PRIVATE, sa_type=enum_type(Visibility, "visibility")
     )
+    # The widest audience that ever could read this value, and, once a release counted it,
+    # the widest it may ever have (set by the database: see migrations/sql/0013_releases.sql).
+    widest_visibility: Visibility = Field(
+        default=Visibility.PRIVATE,
+        sa_type=enum_type(Visibility, "widest_visibility"),
+        sa_column_kwargs={"server_default": "private"},
+    )
+    visibility_cap: Visibility | None = Field(
+        default=None, sa_type=enum_type(Visibility, "visibility_cap")
+    )
     status: ObservationStatus = Field(
         default=ObservationStatus.PUBLISHED, sa_type=enum_type(ObservationStatus, "status")
     )

@@ -1,0 +1,1 @@
+"""Releases: a closed reporting period's aggregates, published once and revised openly."""
