@@ -16,6 +16,7 @@ from api.graphql import GraphQLEndpoint
 from api.health import Readiness, healthz
 from api.metrics import Metrics, MetricsMiddleware
 from api.migrate import head_revision
+from api.scheduler import releasing_due_periods
 from api.settings import Settings
 from schema.root import build_schema
 
@@ -35,7 +36,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
+        async with releasing_due_periods(owns_database, settings.release_check_seconds):
+            yield
         await owns_database.dispose()
 
     graphql = GraphQLEndpoint(build_schema(), settings, database)

@@ -28,6 +28,8 @@ app = typer.Typer(
 )
 seed_app = typer.Typer(help="Load data into the database.", no_args_is_help=True)
 app.add_typer(seed_app, name="seed")
+release_app = typer.Typer(help="Publish closed periods' aggregates.", no_args_is_help=True)
+app.add_typer(release_app, name="release")
 
 
 def _exit_cleanly_on_sigterm() -> None:
@@ -259,6 +261,83 @@ async def _subject_of(owner_url: str, email: str) -> str:
     if account is None:
         raise CommandError(f"no account with email {email}")
     return account.subject
+
+
+@release_app.command("due")
+def release_due_command() -> None:
+    """Release every period whose reporting deadline has passed (what `serve` does too)."""
+    try:
+        urls = database_urls(load_settings())
+        asyncio.run(check_migrated(urls.owner))
+        count = asyncio.run(_release_due(urls.owner))
+    except CommandError as e:
+        raise _fail(e) from e
+    typer.echo(f"Released {count} period(s).")
+
+
+async def _release_due(owner_url: str) -> int:
+    from api.database import Database
+    from api.scheduler import release_due_once
+
+    database = Database.connect(owner_url, pool_size=1)
+    try:
+        return await release_due_once(database)
+    finally:
+        await database.dispose()
+
+
+@release_app.command("period")
+def release_period_command(
+    collaborative: str = typer.Option(..., help="The collaborative's slug."),
+    start: str = typer.Option(..., help="The period's first day, YYYY-MM-DD."),
+    granularity: str = typer.Option("quarter", help="month, quarter, year or school_year."),
+    note: str = typer.Option("", help="What readers should know about this release."),
+) -> None:
+    """Release a closed period (or revise its release) as an operator, for the backbone."""
+    try:
+        urls = database_urls(load_settings())
+        asyncio.run(check_migrated(urls.owner))
+        number = asyncio.run(_release_period(urls.owner, collaborative, granularity, start, note))
+    except CommandError as e:
+        raise _fail(e) from e
+    typer.echo(f"Released {granularity} {start} of '{collaborative}': release {number}.")
+
+
+async def _release_period(
+    owner_url: str, slug: str, granularity: str, start: str, note: str
+) -> int:
+    from datetime import date
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from api.database import Database
+    from services.collaboratives import service as collaboratives
+    from services.periods import Granularity, expected_start, starts_a_period
+
+    try:
+        period = date.fromisoformat(start)
+        kind = Granularity(granularity)
+    except ValueError as e:
+        raise CommandError(f"not a period: {granularity} starting {start}") from e
+    if not starts_a_period(kind, period):
+        raise CommandError(f"a {kind.value} starts on {expected_start(kind)}")
+    database = Database.connect(owner_url, pool_size=1)
+    try:
+        async with database.unit_of_work(viewer=ANONYMOUS) as session:
+            found = await collaboratives.get_by_slug(session=session, slug=slug)
+            if found is None:
+                raise CommandError(f"no collaborative with slug {slug!r}")
+            release = text("SELECT tablero_release(:c, :g, :p, :note, NULL, false)")
+            params = {"c": found.id, "g": kind.value, "p": period, "note": note}
+            release_id = (await session.exec(release, params=params)).scalar_one()  # type: ignore[call-overload]
+            number = text("SELECT number FROM release WHERE collaborative_id = :c AND id = :r")
+            result = await session.exec(number, params={"c": found.id, "r": release_id})  # type: ignore[call-overload]
+            return result.scalar_one()
+    except DBAPIError as e:
+        raise CommandError(f"the period cannot be released: {e.orig}") from e
+    finally:
+        await database.dispose()
 
 
 @app.command()

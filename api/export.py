@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -53,9 +53,12 @@ from services.translations.languages import LanguagePreference, parse_accept_lan
 
 Labels = Mapping[tuple[str, str], tuple[str, str]]  # (dimension, category) -> (name, label)
 
-PARAMETERS = frozenset({"of", "by", "from", "to"})
+PARAMETERS = frozenset({"of", "by", "from", "to", "as_of"})
 FIXED_BEFORE = ["period_start", "period"]
-FIXED_AFTER = ["value", "partners", "n", "status", "reason", "explanation", "unstable"]
+FIXED_AFTER = [
+    "value", "partners", "n", "status", "reason", "explanation", "unstable", "release",
+    "released_at",
+]  # fmt: skip
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
@@ -66,6 +69,7 @@ class ExportQuery:
     by: list[str]
     start: date | None
     end: date | None
+    as_of: datetime | None = None
 
 
 class AggregateExport:
@@ -94,6 +98,7 @@ class AggregateExport:
                     start=query.start,
                     end=query.end,
                     by=query.by,
+                    as_of=query.as_of,
                 )
                 labels = await _labels(session, result.subject.collaborative_id, request)
         except DomainError as e:
@@ -131,7 +136,7 @@ def parse(params: QueryParams) -> ExportQuery:
     ]
     problems += [
         Problem((name,), ErrorCode.INVALID, "may be given only once")
-        for name in ("of", "from", "to")
+        for name in ("of", "from", "to", "as_of")
         if len(params.getlist(name)) > 1
     ]
     of = params.get("of", "").strip()
@@ -140,9 +145,23 @@ def parse(params: QueryParams) -> ExportQuery:
         problems.append(Problem(("of",), ErrorCode.REQUIRED, required))
     by = params.getlist("by")  # the service checks each key, as for GraphQL
     start, end = (_date(params, name, problems) for name in ("from", "to"))
+    as_of = _moment(params, problems)
     if problems:
         raise DomainError(problems)
-    return ExportQuery(of=of, by=by, start=start, end=end)
+    return ExportQuery(of=of, by=by, start=start, end=end, as_of=as_of)
+
+
+def _moment(params: QueryParams, problems: list[Problem]) -> datetime | None:
+    raw = params.get("as_of")
+    if raw is None or raw == "":
+        return None
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        problems.append(
+            Problem(("as_of",), ErrorCode.INVALID, "must be a moment as YYYY-MM-DDTHH:MM:SSZ")
+        )
+        return None
 
 
 def _date(params: QueryParams, name: str, problems: list[Problem]) -> date | None:
@@ -187,12 +206,17 @@ def rows_of(aggregate: Aggregate, labels: Labels) -> list[list[str]]:
             category = items[key]
             category_label = breakdown_cell(labels, key, category).category_label
             grouping += [_defused(category), _defused(category_label)]
+        release = aggregate.releases.get(cell.period)
         rows.append(
             [
                 cell.period.isoformat(),
                 period_label(aggregate.subject.granularity, cell.period),
                 *grouping,
                 *_outcome(cell),
+                "" if release is None else str(release.number),
+                ""
+                if release is None or release.released_at is None
+                else release.released_at.isoformat(),
             ]
         )
     return rows
@@ -218,6 +242,8 @@ def _outcome(cell: Cell) -> list[str]:
         value, status = number(cell.value), "shown"
     elif cell.reason is Reason.NO_DATA:
         value, status = "no data", "no_data"
+    elif cell.reason is Reason.NOT_RELEASED:
+        value, status = "not released", "not_released"
     else:
         value, status = "suppressed", "suppressed"
     return [

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     jwt_audience: str = "tablero-api"
     token_ttl_minutes: int = Field(default=8 * 60, ge=1)
 
+    # How often each API process releases periods whose reporting deadline has passed
+    # (seconds; 0 leaves it to `tablero release due`, e.g. from cron).
+    release_check_seconds: int = Field(default=300, ge=0)
+
     graphiql: bool = True
     max_page_size: int = Field(default=100, ge=1)
     demo_seed: bool = True

@@ -6,7 +6,7 @@ quarter on the first day of January, April, July or October.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 SCHOOL_YEAR_START_MONTH = 8
@@ -71,6 +71,13 @@ def last_complete_start(granularity: Granularity, as_of: date) -> date:
     current = start_of(granularity, as_of)
     month_index = current.year * 12 + current.month - 1 - months
     return date(month_index // 12, month_index % 12 + 1, 1)
+
+
+def reporting_deadline(granularity: Granularity, start: date, days: int | None) -> date | None:
+    """The last day partners have to report a period: `days` after it ends (None: none)."""
+    if days is None:
+        return None
+    return next_start(granularity, start) + timedelta(days=days - 1)
 
 
 def label(granularity: Granularity, start: date) -> str:

@@ -1,16 +1,17 @@
 """A shared measure with hand-computed aggregates, for the GraphQL and CSV tests alike.
 
-"Children screened on time" (a rate) is adopted by three consenting partners (private,
-members-only and public measures) and one that declined.
+"Children screened on time" (a rate) is adopted by three consenting partners, whose
+measures are private, and one that declined. `release` publishes both quarters; a test that
+changes who may read a measure does so first, since a release freezes what it counted.
 
 Q1 2025, numerator / denominator per partner (every partner's race cells add up to its total):
 
               asian    black    latino   white   total
-    A (priv)  10/30    8/30     11/37    1/3     30/100
-    B (memb)  12/40    10/35    17/43    1/2     40/120
-    C (pub)   15/45    12/45    22/57    1/3     50/150
+    A         10/30    8/30     11/37    1/3     30/100
+    B         12/40    10/35    17/43    1/2     40/120
+    C         15/45    12/45    22/57    1/3     50/150
     sum       37/115   30/110   50/137   3/8     120/370
-    D declined to share: 10/20 in every period (never counted).
+    D declined to share: 30/80 in every period (never counted).
 
 Q2 2025: only A (35/100) and B (45/120) report: too few partners.
 """
@@ -37,6 +38,7 @@ from tests.measurement_factories import (
     make_shared_measure,
     quarterly_row,
 )
+from tests.release_database import release as release_period
 
 Q1, Q2 = date(2025, 1, 1), date(2025, 4, 1)
 RACES = {"asian": "Asian", "black": "Black", "latino": "Latino/a", "white": "White"}
@@ -47,12 +49,20 @@ Q1_CELLS = {
 }
 Q2_TOTALS = {"A": (35, 100), "B": (45, 120)}
 
-AGGREGATE = """query($of: ID!, $by: [String!], $from: Date, $to: Date) {
-  aggregate(of: $of, by: $by, from: $from, to: $to) {
+AGGREGATE = """query($of: ID!, $by: [String!], $from: Date, $to: Date, $asOf: DateTime) {
+  aggregate(of: $of, by: $by, from: $from, to: $to, asOf: $asOf) {
     aggregation unit by partnerRules rules { minPartners minCell maxDominanceShare }
     sharedMeasure { name } indicator { name }
+    releases { number revises period { label } summary }
     cells { period { label start } breakdown { dimension category categoryLabel }
-      value partners n suppressed reason explanation unstable } } }"""
+      value partners n suppressed reason explanation unstable
+      release { number revises } } } }"""
+
+
+async def release(session: AsyncSession, fixture: Fixture, *periods: date) -> None:
+    """Release the quarters (both by default), as the backbone or the deadline would."""
+    for period in periods or (Q1, Q2):
+        await release_period(session, fixture.collaborative.id, period)
 
 
 @dataclass
@@ -91,12 +101,7 @@ async def build_fixture(session: AsyncSession, settings: Settings) -> Fixture:
         aggregation=Aggregation.RATE,
     )
     partners = {k: await make_partner(session, collaborative, name=k) for k in "ABCD"}
-    visibility = {
-        "A": Visibility.PRIVATE,
-        "B": Visibility.COLLABORATIVE,
-        "C": Visibility.PUBLIC,
-        "D": Visibility.PRIVATE,
-    }
+    visibility = dict.fromkeys("ABCD", Visibility.PRIVATE)
     measures = {
         k: await make_measure(
             session,
@@ -119,7 +124,7 @@ async def build_fixture(session: AsyncSession, settings: Settings) -> Fixture:
         rows += [observation(m, Q1, a, b, race_ethnicity=r) for r, (a, b) in cells.items()]
     for k, (a, b) in Q2_TOTALS.items():
         rows.append(observation(measures[k], Q2, a, b))
-    rows += [observation(measures["D"], q, 10, 20) for q in (Q1, Q2)]
+    rows += [observation(measures["D"], q, 30, 80) for q in (Q1, Q2)]
     draft = observation(measures["C"], Q2, 60, 150)
     draft.status = ObservationStatus.DRAFT  # not published: never counted
     rows.append(draft)

@@ -82,7 +82,12 @@ class DatabaseWorld:
             self.session, self.collaborative, unit=Unit.COUNT, aggregation=Aggregation.SUM
         )
         self.partners = [
-            await make_partner(self.session, self.collaborative) for _ in self.history.partners
+            await make_partner(
+                self.session,
+                self.collaborative,
+                **({"kind": "funder"} if p in self.history.funders else {}),
+            )
+            for p in self.history.partners
         ]
         for i, design in enumerate(self.history.measures):
             self.measures.append(

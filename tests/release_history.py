@@ -56,6 +56,7 @@ class History:
     measures: tuple[MeasureDesign, ...]
     steps: tuple[Step, ...]
     rolls_up: bool = False  # c0 and c1 roll up to the broad category g=lo
+    funders: frozenset[int] = frozenset()  # partners whose people read as the public does
 
     @property
     def parents(self) -> dict[tuple[str, str], tuple[str, str]]:
@@ -109,7 +110,7 @@ class World:
     @property
     def rules(self) -> Rules:
         min_partners, min_cell, dominance = self.history.rules
-        return Rules(min_partners, min_cell, dominance)
+        return Rules(min_partners, min_cell, dominance, funders=self.history.funders)
 
     def partner_of(self, measure: int) -> int:
         return self.history.measures[measure].partner
@@ -204,10 +205,12 @@ class Audience:
 
 
 def audiences(world: World) -> list[Audience]:
+    """Who reads aggregates: funders (as the public does), members, and either joined by
+    their own partner's people (a funder's people read as the public, others as members)."""
     result = [Audience(Level.PUBLIC), Audience(Level.MEMBERS)]
     if world.history.rules[0] >= 3:  # with 2, each of two partners finds the other by design
-        result += [Audience(level, p) for level in (Level.PUBLIC, Level.MEMBERS)
-                   for p in world.history.partners]  # fmt: skip
+        result += [Audience(Level.MEMBERS, p) for p in world.history.partners]
+        result += [Audience(Level.PUBLIC, p) for p in sorted(world.history.funders)]
     return result
 
 
@@ -316,6 +319,7 @@ def histories(draw: Any, *, max_steps: int = 14) -> History:
         measures=tuple(measures),
         steps=tuple(steps),
         rolls_up=rolls_up,
+        funders=frozenset(p for p in range(partners) if draw(st.integers(0, 4)) == 0),
     )
 
 

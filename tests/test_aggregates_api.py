@@ -9,19 +9,22 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from api.settings import Settings
 from schema.relay import to_global_id
 from services.observations.models import Observation
 from services.periods import Granularity
-from tests.aggregate_fixture import AGGREGATE, Q1, Q2, RACES, Fixture, build_fixture
+from tests.aggregate_fixture import AGGREGATE, Q1, Q2, RACES, Fixture, build_fixture, release
 from tests.factories import graphql
 from tests.measurement_factories import make_dimension, make_indicator, make_result
 
 
 @pytest.fixture
 async def fixture(session, settings: Settings) -> Fixture:
-    return await build_fixture(session, settings)
+    built = await build_fixture(session, settings)
+    await release(session, built)
+    return built
 
 
 async def ask(client, f: Fixture, viewer: str = "funder", **variables: Any) -> dict[str, Any]:
@@ -83,7 +86,7 @@ async def test_any_slice_answers_the_same_for_a_cell(client, fixture) -> None:
     assert totals["cells"][0]["reason"] is None  # the total stays shown whatever is asked
 
 
-async def test_a_partner_that_declined_is_left_out_and_counts_once_it_consents(
+async def test_a_partner_that_declined_is_left_out_and_counts_once_a_revision_says_so(
     client, session, fixture
 ) -> None:
     before = cell_of(await ask(client, fixture), "2025-Q2")
@@ -91,21 +94,49 @@ async def test_a_partner_that_declined_is_left_out_and_counts_once_it_consents(
     fixture.measures["D"].share_in_aggregates = True
     session.add(fixture.measures["D"])
     await session.flush()
+    # the released quarter is locked: the consent reaches readers only in a revision
+    assert cell_of(await ask(client, fixture), "2025-Q2") == before
+    await release(session, fixture, Q2)
     q2 = cell_of(await ask(client, fixture), "2025-Q2")
-    assert q2["value"] == pytest.approx(100 * (35 + 45 + 10) / (100 + 120 + 20))
-    assert q2["partners"] == 3
+    assert q2["value"] == pytest.approx(100 * (35 + 45 + 30) / (100 + 120 + 80))
+    assert (q2["partners"], q2["release"]["number"], q2["release"]["revises"]) == (3, 2, 1)
 
 
-async def test_a_viewer_who_reads_every_contribution_gets_the_same_answer(client, fixture) -> None:
-    # Staff of A read A (own), B (members-only) and C (public): nothing left to protect.
-    assert await ask(client, fixture, "staff of A") == await ask(client, fixture, "funder")
+async def test_every_reader_of_the_collaborative_gets_the_same_cells(client, fixture) -> None:
+    funder = await ask(client, fixture, "funder", by=["race_ethnicity"])
+    for viewer in ("resident", "staff of A"):
+        assert await ask(client, fixture, viewer, by=["race_ethnicity"]) == funder
 
 
-async def test_what_a_viewer_already_reads_never_singles_out_the_rest(client, fixture) -> None:
-    # A resident reads B and C: the total minus them would be A's private value.
-    q1 = cell_of(await ask(client, fixture, "resident"), "2025-Q1")
-    assert (q1["value"], q1["reason"]) == (None, "SEEN_PARTS")
-    assert "already read" in q1["explanation"]
+async def test_what_any_reader_already_reads_never_singles_out_the_rest(
+    client, session, settings: Settings
+) -> None:
+    # B is read by members and C by anyone: the total minus them would be A's private value
+    # to a resident, and to A's own people, B's; so nobody gets Q1.
+    built = await build_fixture(session, settings)
+    for key, visibility in (("B", "collaborative"), ("C", "public")):
+        built.measures[key].visibility = visibility
+        session.add(built.measures[key])
+    await session.flush()
+    await release(session, built)
+    for viewer in ("resident", "funder", "staff of A"):
+        q1 = cell_of(await ask(client, built, viewer), "2025-Q1")
+        assert (q1["value"], q1["reason"]) == (None, "SEEN_PARTS")
+        assert "already read" in q1["explanation"]
+
+
+async def test_a_period_not_released_says_so_to_everyone(client, session, settings) -> None:
+    built = await build_fixture(session, settings)
+    await release(session, built, Q1)
+    for viewer in ("funder", "resident", "staff of A"):
+        result = await ask(client, built, viewer, by=["race_ethnicity"])
+        q2 = [c for c in result["cells"] if c["period"]["label"] == "2025-Q2"]
+        assert [c["reason"] for c in q2] == ["NOT_RELEASED"] * 4
+        assert {(c["value"], c["n"], c["partners"], c["release"]) for c in q2} == {
+            (None, None, None, None)
+        }
+        assert "not been released" in q2[0]["explanation"]
+    assert [r["number"] for r in result["releases"]] == [1]
 
 
 @pytest.mark.parametrize("viewer", ["anonymous", "outsider", "admin"])
@@ -160,49 +191,50 @@ async def test_a_malformed_dimension_key_is_refused_before_any_query(
 
 
 async def test_the_database_hands_cells_only_to_members_and_funders(connection, fixture) -> None:
-    """The narrow path itself, as the API role: nothing without the viewer's settings,
-    nothing for another collaborative, and only publishable cells, never a partner's row."""
-    call = text("SELECT * FROM tablero_aggregate_cells(:id)")
+    """The stored cells as the API role: nothing without the viewer's settings, nothing for
+    another collaborative, and only publishable cells; what releases counted, never."""
+    cells = text("SELECT * FROM release_cell WHERE shared_measure_id = :id")
 
-    async def as_api(*settings_sql: str) -> list[Any]:
+    async def as_api(statement: Any, *settings_sql: str) -> list[Any]:
         await connection.exec_driver_sql("SET LOCAL ROLE tablero_api")
         try:
-            for statement in settings_sql:
-                await connection.exec_driver_sql(statement)
-            return list(await connection.execute(call, {"id": fixture.shared.id}))
+            for setting in settings_sql:
+                await connection.exec_driver_sql(setting)
+            return list(await connection.execute(statement, {"id": fixture.shared.id}))
         finally:
             await connection.exec_driver_sql("RESET ROLE")
             await connection.exec_driver_sql("RESET tablero.member_of")
             await connection.exec_driver_sql("RESET tablero.partner_ids")
 
-    assert await as_api() == []
+    assert await as_api(cells) == []
     other = await make_collaborative_id(connection)
-    assert await as_api(f"SET LOCAL tablero.member_of = '{{{other}}}'") == []
-    rows = await as_api(f"SET LOCAL tablero.member_of = '{{{fixture.collaborative.id}}}'")
-    assert set(rows[0]._fields) == {
-        "period_start", "breakdown", "value", "partners", "n", "reason", "unstable",
-    }  # fmt: skip
+    assert await as_api(cells, f"SET LOCAL tablero.member_of = '{{{other}}}'") == []
+    member = f"SET LOCAL tablero.member_of = '{{{fixture.collaborative.id}}}'"
+    rows = await as_api(cells, member)
     # one row per cell: Q1's total and its four race cells, Q2's total; no draft, no D
-    assert [(r.period_start, r.breakdown) for r in rows] == [
-        (Q1, {}),
-        *((Q1, {"race_ethnicity": race}) for race in ("asian", "black", "latino", "white")),
-        (Q2, {}),
+    assert sorted((r.period_start, r.breakdown_key) for r in rows) == [
+        (Q1, ""),
+        *((Q1, f"race_ethnicity={race}") for race in ("asian", "black", "latino", "white")),
+        (Q2, ""),
     ]
-    # a resident reads B and C: what is left of Q1 is A's, so nothing of Q1 comes back
-    assert [r.reason for r in rows] == ["seen_parts"] * 4 + ["small_cell", "too_few_partners"]
-    assert {(r.value, r.partners, r.n, r.unstable) for r in rows} == {(None, None, None, False)}
-    # staff of A read every contribution anyway: the Q1 cells are shown
-    a = fixture.measures["A"].partner_id
-    x = fixture.collaborative.id
-    rows = await as_api(
-        f"SET LOCAL tablero.member_of = '{{{x}}}'", f"SET LOCAL tablero.partner_ids = '{{{a}}}'"
-    )
-    assert (rows[0].value, rows[0].partners, rows[0].n) == (pytest.approx(100 * 120 / 370), 3, 370)
-    assert (rows[1].value, rows[1].partners, rows[1].reason) == (
-        pytest.approx(100 * 37 / 115),
-        3,
-        None,
-    )
+    for r in rows:
+        if r.reason is not None:
+            assert (r.value, r.partners, r.n, r.unstable) == (None, None, None, False), r
+    partner = (  # a funder's partner grant reads them too
+        await connection.execute(
+            text("SELECT id FROM partner WHERE collaborative_id = :c AND kind = 'funder'"),
+            {"c": fixture.collaborative.id},
+        )
+    ).scalar_one()
+    assert len(await as_api(cells, f"SET LOCAL tablero.partner_ids = '{{{partner}}}'")) == 6
+    await connection.exec_driver_sql("SET LOCAL ROLE tablero_api")
+    try:
+        await connection.exec_driver_sql(member)
+        with pytest.raises(DBAPIError, match="permission denied"):
+            async with connection.begin_nested():
+                await connection.execute(text("SELECT * FROM release_share"))
+    finally:
+        await connection.exec_driver_sql("RESET ROLE")
 
 
 async def make_collaborative_id(connection) -> str:

@@ -1,8 +1,6 @@
 """Adversarial tests of the analytics area: who may read aggregates, what suppressed cells
-give away, and the narrow SQL path behind them. Everything goes through /graphql or, for the
-SECURITY DEFINER function, through the API role itself.
-
-Tests marked `xfail(strict=True, reason="LEAK: ...")` demonstrate a leak that is still open.
+give away, and the release path behind them. Everything goes through /graphql or, for the
+SECURITY DEFINER functions and the release tables, through the API role itself.
 """
 
 from __future__ import annotations
@@ -24,7 +22,15 @@ from services.observations.models import Observation, ObservationStatus
 from services.periods import Granularity
 from services.viewer import Role
 from services.visibility import Visibility
-from tests.aggregate_fixture import AGGREGATE, Q1, Q2, Fixture, build_fixture, observation
+from tests.aggregate_fixture import (
+    AGGREGATE,
+    Q1,
+    Q2,
+    Fixture,
+    build_fixture,
+    observation,
+    release,
+)
 from tests.factories import bearer, graphql, make_collaborative, make_member, make_partner
 from tests.measurement_factories import (
     make_dimension,
@@ -32,6 +38,7 @@ from tests.measurement_factories import (
     make_shared_measure,
     quarterly_row,
 )
+from tests.release_database import release as release_period
 from tests.test_aggregates_api import ask
 
 NOT_FOUND = "no shared measure or indicator with this id"
@@ -51,13 +58,19 @@ OBSERVATIONS = """query($id: ID!) { node(id: $id) { ... on Measure {
   observations(allCells: true) { period { start } numerator denominator
     breakdown { dimension category } } } } }"""
 
-CALL = text("SELECT * FROM tablero_aggregate_cells(:id)")
 SETTINGS = ("account_id", "member_of", "partner_ids", "steward_of", "backbone_of")
+CELLS = text("SELECT * FROM release_cell WHERE shared_measure_id = :id")
 
 
 @pytest.fixture
-async def fixture(session, settings: Settings) -> Fixture:
+async def unreleased(session, settings: Settings) -> Fixture:
     return await build_fixture(session, settings)
+
+
+@pytest.fixture
+async def fixture(session, unreleased: Fixture) -> Fixture:
+    await release(session, unreleased)
+    return unreleased
 
 
 async def errors_of(client, query: str, variables: dict[str, Any], headers) -> list[str]:
@@ -276,7 +289,7 @@ async def two_dimensions(session, settings: Settings) -> tuple[str, dict[str, st
             rows.append(count_row(measure, Q1, sum(cells[r, s] for r in RACE), sex=s))
         rows += [count_row(measure, Q1, v, race=r, sex=s) for (r, s), v in cells.items()]
     session.add_all(rows)
-    await session.flush()
+    await release_period(session, collaborative.id, Q1)
     funder_org = await make_partner(session, collaborative, name="Fund", kind="funder")
     funder = await make_member(session, collaborative, Role.FUNDER, funder_org)
     return to_global_id("SharedMeasure", shared.id), bearer(settings, funder)
@@ -384,7 +397,7 @@ async def test_a_measure_of_another_granularity_does_not_contribute(
             row.granularity = Granularity.MONTH
             rows.append(row)
     session.add_all(rows)
-    await session.flush()
+    await release(session, fixture)  # a revision of both quarters
     q1, q2 = (await ask(client, fixture))["cells"]
     assert (q1["value"], q1["n"], q1["partners"]) == (pytest.approx(100 * 120 / 370), 370, 3)
     assert (q2["value"], q2["reason"]) == (None, "TOO_FEW_PARTNERS")
@@ -399,7 +412,7 @@ async def test_drafts_and_superseded_values_do_not_contribute(client, session, f
     old = observation(m, Q2, 40, 400, race_ethnicity="asian")
     old.is_current = False
     session.add_all([draft, old])
-    await session.flush()
+    await release(session, fixture, Q2)
     q2 = (await ask(client, fixture))["cells"][1]
     assert (q2["value"], q2["reason"]) == (None, "TOO_FEW_PARTNERS")
 
@@ -422,28 +435,39 @@ async def test_a_measure_of_another_collaborative_cannot_adopt_this_shared_measu
 
 
 async def test_a_member_cannot_subtract_visible_partners_to_find_a_private_one(
-    client, fixture
+    client, session, unreleased
 ) -> None:
     """The resident reads B (members-only) and C (public): every cell they share with A,
-    whose measure is private, would give A away by subtraction, so none is shown."""
-    result = await ask(client, fixture, "resident", by=["race_ethnicity"])
+    whose measure is private, would give A away by subtraction, so none is shown; nor to the
+    funder, for A's own people would otherwise find B."""
+    await _members_and_public(session, unreleased)
+    await release(session, unreleased)
+    result = await ask(client, unreleased, "resident", by=["race_ethnicity"])
     q1 = [c for c in result["cells"] if c["period"]["start"] == str(Q1)]
     assert q1
     assert all(c["value"] is None for c in q1)
     assert {c["reason"] for c in q1} <= {"SEEN_PARTS", "SMALL_CELL", "COMPLEMENTARY"}
-    totals = await ask(client, fixture, "resident")
-    assert totals["cells"][0]["reason"] == "SEEN_PARTS"
-    # The funder reads only C: A and B together stay hidden behind each other.
-    funder = await ask(client, fixture, "funder")
-    assert funder["cells"][0]["value"] is not None
+    for viewer in ("resident", "funder"):
+        totals = await ask(client, unreleased, viewer)
+        assert totals["cells"][0]["reason"] == "SEEN_PARTS"
+
+
+async def _members_and_public(session, fixture: Fixture) -> None:
+    """B's measure is read by members, C's by anyone (before anything is released)."""
+    fixture.measures["B"].visibility = Visibility.COLLABORATIVE
+    fixture.measures["C"].visibility = Visibility.PUBLIC
+    session.add_all([fixture.measures["B"], fixture.measures["C"]])
+    await session.flush()
 
 
 # -- series --------------------------------------------------------------------------------
 
 
 async def test_series_of_another_partners_private_measure_is_null(
-    client, session, settings: Settings, fixture
+    client, session, settings: Settings, unreleased
 ) -> None:
+    fixture = unreleased
+    await _members_and_public(session, fixture)
     staff_b = bearer(
         settings,
         await make_member(
@@ -497,9 +521,11 @@ async def _partner(session, fixture: Fixture, key: str):
 
 
 async def test_series_of_a_public_measure_hides_drafts_from_everyone_but_the_owner(
-    client, session, settings: Settings, fixture
+    client, session, settings: Settings, unreleased
 ) -> None:
     """C's measure is public; its 2025-Q2 draft (60/150) is C's alone."""
+    fixture = unreleased
+    await _members_and_public(session, fixture)
     c = to_global_id("Measure", fixture.measures["C"].id)
     staff_c = bearer(
         settings,
@@ -521,10 +547,11 @@ async def test_series_of_a_public_measure_hides_drafts_from_everyone_but_the_own
     ]
 
 
-# -- the narrow SQL path, called directly as the API role -----------------------------------
+# -- the release path, called directly as the API role -------------------------------------
 
 
-async def call_as_api(connection, shared_id, **settings: str) -> list[Any]:
+async def as_api(connection, statement: Any, params: dict[str, Any], **settings: str) -> list[Any]:
+    """A statement as the API role under these viewer settings (the others empty)."""
     await connection.exec_driver_sql("SET LOCAL ROLE tablero_api")
     try:
         for name in SETTINGS:
@@ -532,7 +559,8 @@ async def call_as_api(connection, shared_id, **settings: str) -> list[Any]:
                 text("SELECT set_config(:k, :v, true)"),
                 {"k": f"tablero.{name}", "v": settings.get(name, "")},
             )
-        return list(await connection.execute(CALL, {"id": shared_id}))
+        async with connection.begin_nested():  # a refusal rolls back to here
+            return list(await connection.execute(statement, params))
     finally:
         await connection.exec_driver_sql("RESET ROLE")
         for name in SETTINGS:
@@ -545,7 +573,7 @@ def uuids(*values: Any) -> str:
     return "{" + ",".join(str(v) for v in values) + "}"
 
 
-async def test_the_function_answers_nothing_to_forged_settings_of_another_collaborative(
+async def test_the_cells_answer_nothing_to_forged_settings_of_another_collaborative(
     connection, session, fixture
 ) -> None:
     other = await make_collaborative(session)
@@ -562,94 +590,90 @@ async def test_the_function_answers_nothing_to_forged_settings_of_another_collab
         {"account_id": str(fixture.measures["A"].id)},
         {"member_of": uuids(other.id), "backbone_of": uuids(x), "steward_of": uuids(x)},
     ]
+    params = {"id": fixture.shared.id}
     for settings in forged:
-        assert await call_as_api(connection, fixture.shared.id, **settings) == [], settings
-    # a shared measure id of X under Y's membership, and a non-shared id under X's
-    assert await call_as_api(connection, other.id, member_of=uuids(x)) == []
-    assert await call_as_api(connection, fixture.measures["A"].id, member_of=uuids(x)) == []
+        assert await as_api(connection, CELLS, params, **settings) == [], settings
+        releases = text("SELECT * FROM release WHERE collaborative_id = :id")
+        assert await as_api(connection, releases, {"id": x}, **settings) == [], settings
+    assert await as_api(connection, CELLS, params, member_of=uuids(x)) != []
 
 
-async def test_the_function_keeps_a_proposed_shared_measures_cells_among_members(
+async def test_a_proposed_shared_measures_cells_stay_among_members(
     connection, session, fixture
 ) -> None:
-    """The function reads as the owner, past the shared measure's own policy: it must hide a
-    proposal from a funder as that policy does (migration 0012, policy.shared_measure_visible)."""
+    """Stored cells follow the shared measure's own rule (migration 0012,
+    policy.shared_measure_visible): a proposal's are hidden from funders."""
     fund = await make_partner(session, fixture.collaborative, name="Fund 2", kind="funder")
     await session.flush()
     funder, member = {"partner_ids": uuids(fund.id)}, {"member_of": uuids(fixture.collaborative.id)}
-    assert await call_as_api(connection, fixture.shared.id, **funder) != []
+    params = {"id": fixture.shared.id}
+    assert await as_api(connection, CELLS, params, **funder) != []
     fixture.shared.status = SharedMeasureStatus.PROPOSED
     session.add(fixture.shared)
     await session.flush()
-    assert await call_as_api(connection, fixture.shared.id, **funder) == []
-    assert await call_as_api(connection, fixture.shared.id, **member) != []
+    assert await as_api(connection, CELLS, params, **funder) == []
+    assert await as_api(connection, CELLS, params, **member) != []
 
 
-async def test_the_function_gives_no_ids_and_the_same_cells_on_every_call(
-    connection, fixture
-) -> None:
-    x = uuids(fixture.collaborative.id)
+async def test_the_cells_give_no_ids_and_no_figure_of_a_hidden_cell(connection, fixture) -> None:
     secret_ids = {str(fixture.measures[k].id) for k in "ABCD"} | {
         str(fixture.measures[k].partner_id) for k in "ABCD"
     }
-    answers = set()
-    for _ in range(3):
-        rows = await call_as_api(connection, fixture.shared.id, member_of=x)
-        assert rows
-        assert not any(str(v) in secret_ids for r in rows for v in r), "an id leaked"
-        assert {type(v) for r in rows for v in r if v is not None} <= {int, float, bool, date,
-                                                                        dict, str}  # fmt: skip
-        answers.add(tuple((r.period_start, str(r.breakdown), r.value, r.reason) for r in rows))
-    assert len(answers) == 1
-
-
-async def test_the_function_does_not_hand_a_member_a_partners_private_cells(
-    connection, fixture
-) -> None:
-    """With a resident's genuine settings the narrow path returns one row per cell, and no
-    figure of a hidden one: matching what the resident reads (B, C) singles out nobody."""
-    rows = await call_as_api(
-        connection, fixture.shared.id, member_of=uuids(fixture.collaborative.id)
+    rows = await as_api(
+        connection, CELLS, {"id": fixture.shared.id}, member_of=uuids(fixture.collaborative.id)
     )
-    assert set(rows[0]._fields) == {
-        "period_start", "breakdown", "value", "partners", "n", "reason", "unstable"
-    }  # fmt: skip
-    cells = [(r.period_start, str(r.breakdown)) for r in rows]
-    assert len(cells) == len(set(cells)), "more than one row for a cell: per-partner rows"
-    assert len(rows) == 6  # Q1's total and four race cells, Q2's total
+    assert len(rows) == 6  # Q1's total and four race cells, Q2's total: no per-partner rows
+    assert not any(str(v) in secret_ids for r in rows for v in r), "an id leaked"
     for r in rows:
         if r.reason is not None:
             assert (r.value, r.partners, r.n, r.unstable) == (None, None, None, False), r
-    # every Q1 cell less B and C would be A's (10 of 30 for asian); Q2 has two partners
-    assert [r.value for r in rows] == [None] * 6
-    # the old path, which handed over per-partner rows, is gone
-    await connection.exec_driver_sql("SET LOCAL ROLE tablero_api")
-    try:
-        with pytest.raises(DBAPIError, match="does not exist"):
-            async with connection.begin_nested():
-                await connection.execute(
-                    text("SELECT * FROM tablero_aggregate_contributions(:id)"),
-                    {"id": fixture.shared.id},
-                )
-    finally:
-        await connection.exec_driver_sql("RESET ROLE")
 
 
-async def test_the_api_role_cannot_call_the_functions_behind_the_narrow_path(connection) -> None:
-    """The suppression helpers are the owner's: the API role gets only the cells function."""
+@pytest.mark.parametrize(
+    "acting_as",
+    [
+        {},
+        {"member_of": "X"},  # a resident
+        {"member_of": "X", "partner_ids": "A", "steward_of": "A"},  # a partner's steward
+        {"backbone_of": "Y"},  # the backbone of another collaborative
+    ],
+)
+async def test_only_the_backbone_releases_a_period(connection, session, fixture, acting_as) -> None:
+    other = await make_collaborative(session)
+    await session.flush()
+    names = {"X": fixture.collaborative.id, "Y": other.id, "A": fixture.measures["A"].partner_id}
+    forged = {k: uuids(names[v]) for k, v in acting_as.items()}
+    call = text("SELECT tablero_release_period(:c, 'quarter', :p, '')")
+    with pytest.raises(DBAPIError, match="only the backbone releases"):
+        await as_api(connection, call, {"c": fixture.collaborative.id, "p": Q1}, **forged)
+    backbone = {"backbone_of": uuids(fixture.collaborative.id)}
+    (row,) = await as_api(connection, call, {"c": fixture.collaborative.id, "p": Q1}, **backbone)
+    assert row[0] is not None
+
+
+async def test_the_api_role_cannot_call_the_functions_behind_the_releases(connection) -> None:
+    """Deciding cells is the owner's: the API role may release (as the backbone) and trigger
+    due releases, and call nothing that computes or reads partners' values."""
     functions = (
         await connection.execute(
             text(
                 "SELECT p.proname, has_function_privilege('tablero_api', p.oid, 'EXECUTE')"
-                " FROM pg_proc p WHERE p.proname LIKE 'tablero\\_cells\\_%'"
+                " FROM pg_proc p WHERE p.proname LIKE 'tablero\\_release%'"
+                " OR p.proname LIKE 'tablero\\_cells\\_%'"
                 " OR p.proname LIKE 'tablero\\_aggregate\\_%'"
             )
         )
     ).all()
     assert dict(functions) == {
-        "tablero_aggregate_cells": True,
-        "tablero_cells_unsafe": False,
-        "tablero_cells_exposed": False,
+        "tablero_release_period": True,
+        "tablero_release_due": True,
+        "tablero_aggregate_readers_of": True,
+        "tablero_release": False,
+        "tablero_release_measure": False,
+        "tablero_release_exposed": False,
+        "tablero_release_unsafe": False,
+        "tablero_release_singles_out": False,
+        "tablero_release_disclosed": False,
         "tablero_cells_determined": False,
     }
 
@@ -671,7 +695,7 @@ async def test_a_lone_partners_private_rate_is_never_shown_to_a_member(
         shared_measure_id=shared.id,
     )
     session.add(observation(m, Q1, 500, 1000))
-    await session.flush()
+    await release_period(session, collaborative.id, Q1)
     resident = bearer(settings, await make_member(session, collaborative, Role.RESIDENT))
     body = await graphql(
         client, AGGREGATE, {"of": to_global_id("SharedMeasure", shared.id)}, resident
@@ -699,7 +723,7 @@ async def test_a_small_count_stays_hidden_whatever_n_the_partners_report(
         row = count_row(m, Q1, 3)
         row.n = 0
         session.add(row)
-    await session.flush()
+    await release_period(session, collaborative.id, Q1)
     resident = bearer(settings, await make_member(session, collaborative, Role.RESIDENT))
     body = await graphql(
         client, AGGREGATE, {"of": to_global_id("SharedMeasure", shared.id)}, resident

@@ -25,19 +25,21 @@ from services.measures.units import Direction, Unit
 from services.observations.models import Observation
 from services.partners.models import Partner
 from services.periods import Granularity
-from tests.aggregate_fixture import AGGREGATE, Q1, RACES, Fixture, build_fixture
+from tests.aggregate_fixture import AGGREGATE, Q1, RACES, Fixture, build_fixture, release
 from tests.factories import graphql, make_api_key
 from tests.measurement_factories import make_dimension, make_indicator, make_result
 
 EXPORT = "/export/aggregate.csv"
 HEADER = ["period_start", "period", "value", "partners", "n", "status", "reason"]
-HEADER += ["explanation", "unstable"]
+HEADER += ["explanation", "unstable", "release", "released_at"]
 Q1S = Q1.isoformat()
 
 
 @pytest.fixture
 async def fixture(session, settings: Settings) -> Fixture:
-    return await build_fixture(session, settings)
+    built = await build_fixture(session, settings)
+    await release(session, built)
+    return built
 
 
 async def export(
@@ -88,7 +90,10 @@ async def test_a_funder_downloads_the_hand_computed_aggregate_by_quarter_and_rac
         "reason": "",
         "explanation": "",
         "unstable": "false",
+        "release": "1",
+        "released_at": asian["released_at"],
     }
+    assert asian["released_at"].startswith("20")  # an ISO moment
     assert float(row_of(rows, "2025-Q1", "latino")["value"]) == 100 * 50 / 137
     white = row_of(rows, "2025-Q1", "white")
     assert (white["value"], white["status"], white["reason"]) == (
@@ -117,6 +122,16 @@ async def test_totals_by_quarter_with_a_suppressed_quarter_that_says_why(client,
     )
     assert q2["explanation"] == "fewer partners contribute than the collaborative's minimum"
     assert (q2["partners"], q2["n"]) == ("", "")
+
+
+async def test_a_period_not_released_says_so_in_every_row(client, session, settings) -> None:
+    built = await build_fixture(session, settings)
+    await release(session, built, Q1)
+    rows = table(await export(client, built, by="race_ethnicity"))
+    q2 = [r for r in rows if r["period"] == "2025-Q2"]
+    assert {(r["value"], r["status"], r["reason"], r["release"]) for r in q2} == {
+        ("not released", "not_released", "not_released", "")
+    }
 
 
 async def test_no_hidden_cell_is_ever_blank(client, fixture) -> None:
@@ -362,9 +377,11 @@ def test_rows_of_keeps_numbers_whole_and_headers_unique() -> None:
         "",
         "",
         "false",
+        "",
+        "",
     ]
     assert high[2:7] == ["high", "high", "0.30000000000000004", "4", "41.5"]  # label falls back
-    assert high[-1] == "true"
+    assert high[-3] == "true"
 
 
 def test_numbers_are_written_in_full() -> None:

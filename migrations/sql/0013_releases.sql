@@ -115,71 +115,89 @@ BEGIN
   RETURN NULL;
 END $$;
 
--- rules.one_partner_singles_out_the_rest: whether some partner, taking its own share away,
--- leaves a set that breaks a rule (with at least `p_left` partners required of the rest).
+-- rules.one_partner_singles_out_the_rest: whether some partner (of `p_knowers`, NULL: any),
+-- taking its own share away, leaves a set that breaks a rule (at least `p_left` partners
+-- required of the rest).
 CREATE FUNCTION tablero_release_singles_out(
-  p_ok boolean[], p_a double precision[], p_b double precision[], p_people double precision[],
-  p_aggregation text, p_left integer, p_min_cell integer, p_max_dominance double precision)
+  p_partner uuid[], p_ok boolean[], p_a double precision[], p_b double precision[],
+  p_people double precision[], p_knowers uuid[], p_aggregation text, p_left integer,
+  p_min_cell integer, p_max_dominance double precision)
 RETURNS boolean LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  v_n integer := coalesce(cardinality(p_ok), 0);
+  v_n integer := coalesce(cardinality(p_partner), 0);
+  v_unusable integer := 0;
+  v_unknown_size integer := 0;
   v_people double precision := 0;
+  v_total double precision[] := ARRAY[0, 0];
+  v_top double precision[] := ARRAY[0, 0];
+  v_second double precision[] := ARRAY[0, 0];
+  v_at integer[] := ARRAY[0, 0];
   v_weight double precision;
-  v_total double precision;
-  v_top double precision;
-  v_second double precision;
+  v_rest double precision;
+  v_largest double precision;
   v_side integer;
   i integer;
 BEGIN
   IF v_n < 2 THEN
     RETURN false;  -- a lone partner only learns its own values
   END IF;
-  IF false = ANY (p_ok) OR v_n - 1 < p_left OR array_position(p_people, NULL) IS NOT NULL THEN
-    RETURN true;
-  END IF;
   FOR i IN 1 .. v_n LOOP
-    v_people := v_people + p_people[i];
-  END LOOP;
-  FOR i IN 1 .. v_n LOOP
-    IF abs(v_people - p_people[i]) > 0 AND abs(v_people - p_people[i]) < p_min_cell THEN
-      RETURN true;
+    IF NOT p_ok[i] THEN
+      v_unusable := v_unusable + 1;
     END IF;
-  END LOOP;
-  FOR v_side IN 1 .. 2 LOOP  -- 1: the amounts (not of a mean), 2: the bases (not of a sum)
-    CONTINUE WHEN (v_side = 1 AND p_aggregation = 'mean')
-               OR (v_side = 2 AND p_aggregation = 'sum');
-    v_total := 0;
-    v_top := 0;
-    v_second := 0;
-    FOR i IN 1 .. v_n LOOP
-      v_weight := abs(CASE v_side WHEN 1 THEN p_a[i] ELSE p_b[i] END);
-      v_total := v_total + v_weight;
-      IF v_weight > v_top THEN
-        v_second := v_top;
-        v_top := v_weight;
-      ELSIF v_weight > v_second THEN
-        v_second := v_weight;
+    IF p_people[i] IS NULL THEN
+      v_unknown_size := v_unknown_size + 1;
+    ELSE
+      v_people := v_people + p_people[i];
+    END IF;
+    FOR v_side IN 1 .. 2 LOOP
+      v_weight := coalesce(abs(CASE v_side WHEN 1 THEN p_a[i] ELSE p_b[i] END), 0);
+      v_total[v_side] := v_total[v_side] + v_weight;
+      IF v_weight > v_top[v_side] OR v_at[v_side] = 0 THEN
+        v_second[v_side] := v_top[v_side];
+        v_top[v_side] := v_weight;
+        v_at[v_side] := i;
+      ELSIF v_weight > v_second[v_side] THEN
+        v_second[v_side] := v_weight;
       END IF;
     END LOOP;
-    -- the largest takes itself away: the second largest of the rest; anyone else: the
-    -- largest stays, against the most that can be taken away
-    IF (v_total - v_top > 0 AND v_second / (v_total - v_top) > p_max_dominance)
-       OR (v_total - v_second > 0 AND v_top / (v_total - v_second) > p_max_dominance) THEN
+  END LOOP;
+  FOR i IN 1 .. v_n LOOP
+    CONTINUE WHEN p_knowers IS NOT NULL AND NOT p_partner[i] = ANY (p_knowers);
+    -- what partner i's people are left with: every other partner's share
+    IF v_unusable - (CASE WHEN p_ok[i] THEN 0 ELSE 1 END) > 0
+       OR v_n - 1 < p_left
+       OR v_unknown_size - (CASE WHEN p_people[i] IS NULL THEN 1 ELSE 0 END) > 0 THEN
       RETURN true;
     END IF;
+    v_rest := abs(v_people - coalesce(p_people[i], 0));
+    IF v_rest > 0 AND v_rest < p_min_cell THEN
+      RETURN true;
+    END IF;
+    FOR v_side IN 1 .. 2 LOOP  -- 1: the amounts (not of a mean), 2: the bases (not of a sum)
+      CONTINUE WHEN (v_side = 1 AND p_aggregation = 'mean')
+                 OR (v_side = 2 AND p_aggregation = 'sum');
+      v_weight := coalesce(abs(CASE v_side WHEN 1 THEN p_a[i] ELSE p_b[i] END), 0);
+      v_rest := v_total[v_side] - v_weight;
+      v_largest := CASE WHEN i = v_at[v_side] THEN v_second[v_side] ELSE v_top[v_side] END;
+      IF v_rest > 0 AND v_largest / v_rest > p_max_dominance THEN
+        RETURN true;
+      END IF;
+    END LOOP;
   END LOOP;
   RETURN false;
 END $$;
 
 -- rules.exposed for a cell: the cell as a whole, then for each audience what it cannot read
--- of it (when it reads some), and what any one partner's people would be left with.
+-- of it (when it reads some), and what any one partner's people would be left with (any
+-- partner's among members, a funder's among the public).
 CREATE FUNCTION tablero_release_exposed(
   f_partner uuid[], f_ok boolean[], f_a double precision[], f_b double precision[],
   f_people double precision[],
   m_partner uuid[], m_ok boolean[], m_a double precision[], m_b double precision[],
   m_people double precision[], m_reads_some boolean,
   p_partner uuid[], p_ok boolean[], p_a double precision[], p_b double precision[],
-  p_people double precision[], p_reads_some boolean,
+  p_people double precision[], p_reads_some boolean, p_funders uuid[],
   p_aggregation text, p_min_partners integer, p_min_cell integer,
   p_max_dominance double precision)
 RETURNS text LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, public, pg_temp AS $$
@@ -195,19 +213,18 @@ BEGIN
   END IF;
   IF (cardinality(m_partner) > 0 AND m_reads_some
       AND tablero_release_unsafe(m_partner, m_ok, m_a, m_b, m_people, NULL, p_aggregation,
-                                 p_min_partners, p_min_cell, p_max_dominance) IS NOT NULL)
-     OR tablero_release_singles_out(m_ok, m_a, m_b, m_people, p_aggregation, v_left,
-                                    p_min_cell, p_max_dominance)
+                                 v_left, p_min_cell, p_max_dominance) IS NOT NULL)
+     OR tablero_release_singles_out(m_partner, m_ok, m_a, m_b, m_people, NULL, p_aggregation,
+                                    v_left, p_min_cell, p_max_dominance)
      OR (cardinality(p_partner) > 0 AND p_reads_some
          AND tablero_release_unsafe(p_partner, p_ok, p_a, p_b, p_people, NULL, p_aggregation,
-                                    p_min_partners, p_min_cell, p_max_dominance) IS NOT NULL)
-     OR tablero_release_singles_out(p_ok, p_a, p_b, p_people, p_aggregation, v_left,
-                                    p_min_cell, p_max_dominance) THEN
+                                    v_left, p_min_cell, p_max_dominance) IS NOT NULL)
+     OR tablero_release_singles_out(p_partner, p_ok, p_a, p_b, p_people, p_funders,
+                                    p_aggregation, v_left, p_min_cell, p_max_dominance) THEN
     RETURN 'seen_parts';
   END IF;
   RETURN NULL;
 END $$;
-
 
 -- Something a reader may not know (suppression.Unknown): a cell of a release, what a total
 -- holds beyond its parts, or what changed in a cell between two releases; with, per
@@ -224,9 +241,9 @@ CREATE TYPE tablero_release_unknown AS (
   total_b double precision,
   partners integer,
   m_partner uuid[], m_ok boolean[], m_a double precision[], m_b double precision[],
-  m_people double precision[],
+  m_people double precision[], m_reads boolean,
   p_partner uuid[], p_ok boolean[], p_a double precision[], p_b double precision[],
-  p_people double precision[]);
+  p_people double precision[], p_reads boolean);
 
 -- A total and its parts in one release (cube.Relation), by breakdown key.
 CREATE TYPE tablero_release_relation AS (
@@ -234,6 +251,120 @@ CREATE TYPE tablero_release_relation AS (
 
 -- An additive relation among unknowns: sum of coefficient x unknown = something known.
 CREATE TYPE tablero_release_equation AS (members integer[], coefficients integer[]);
+
+-- suppression.System.disclosed: the protected unknowns that some reader can compute from
+-- the equations: each audience alone (1: members, 2: the public), and joined by any one
+-- partner's people (any partner's among members, a funder's among the public). A partner's
+-- knowledge changes what is unknown only where it is the sole partner unread; elsewhere the
+-- audience's own system serves, with what that partner would learn of the rest.
+CREATE FUNCTION tablero_release_disclosed(
+  u tablero_release_unknown[], eq tablero_release_equation[], v_hidden boolean[],
+  v_aggregation text, v_min_partners integer, v_min_cell integer,
+  v_max_dominance double precision, v_funders uuid[])
+RETURNS integer[] LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+  v_left integer := greatest(2, v_min_partners - 1);
+  v_found integer[] := '{}';
+  v_knowers uuid[];
+  v_sole uuid[];
+  v_own uuid;
+  v_audience integer;
+  v_partners uuid[];
+  v_columns integer[];
+  v_col_of integer[];
+  v_width integer;
+  v_rows integer;
+  v_matrix numeric[];
+  v_determined boolean[];
+  v_protected boolean;
+  i integer; j integer; k integer; e integer; c integer;
+BEGIN
+  FOREACH v_audience IN ARRAY ARRAY[1, 2] LOOP
+    -- whose people read as this audience, besides their own: any partner's among
+    -- members, a funder's among the public (rules.Rules.knowers)
+    v_knowers := CASE v_audience WHEN 1 THEN NULL ELSE v_funders END;
+    v_sole := '{}';  -- partners that alone hold what the audience cannot read of something
+    FOR i IN 1 .. cardinality(u) LOOP
+      CONTINUE WHEN NOT v_hidden[i];
+      v_partners := CASE v_audience WHEN 1 THEN u[i].m_partner ELSE u[i].p_partner END;
+      IF cardinality(v_partners) = 1 AND NOT v_partners[1] = ANY (v_sole)
+         AND (v_knowers IS NULL OR v_partners[1] = ANY (v_knowers)) THEN
+        v_sole := v_sole || v_partners[1];
+      END IF;
+    END LOOP;
+    FOR k IN 0 .. cardinality(v_sole) LOOP
+      v_own := CASE WHEN k = 0 THEN NULL ELSE v_sole[k] END;
+      v_columns := '{}';
+      v_col_of := array_fill(0, ARRAY[cardinality(u)]);
+      FOR i IN 1 .. cardinality(u) LOOP
+        CONTINUE WHEN NOT v_hidden[i];
+        v_partners := CASE v_audience WHEN 1 THEN u[i].m_partner ELSE u[i].p_partner END;
+        IF cardinality(array_remove(v_partners, v_own)) > 0 THEN
+          v_columns := v_columns || i;
+          v_col_of[i] := cardinality(v_columns);
+        END IF;
+      END LOOP;
+      v_width := cardinality(v_columns);
+      CONTINUE WHEN v_width = 0;
+      v_rows := 0;
+      v_matrix := '{}';
+      FOR e IN 1 .. coalesce(cardinality(eq), 0) LOOP
+        CONTINUE WHEN NOT EXISTS (SELECT FROM unnest(eq[e].members) AS m
+                                  WHERE v_col_of[m] > 0);
+        v_rows := v_rows + 1;
+        v_matrix := v_matrix || array_fill(0::numeric, ARRAY[v_width]);
+        FOR j IN 1 .. cardinality(eq[e].members) LOOP
+          c := v_col_of[eq[e].members[j]];
+          IF c > 0 THEN
+            v_matrix[(v_rows - 1) * v_width + c] :=
+              v_matrix[(v_rows - 1) * v_width + c] + eq[e].coefficients[j];
+          END IF;
+        END LOOP;
+      END LOOP;
+      CONTINUE WHEN v_rows = 0;
+      v_determined := tablero_cells_determined(v_matrix, v_rows, v_width);
+      FOR c IN 1 .. v_width LOOP
+        i := v_columns[c];
+        CONTINUE WHEN NOT v_determined[c] OR i = ANY (v_found);
+        IF v_audience = 1 THEN
+          v_protected := CASE
+            WHEN v_own IS NULL THEN
+              u[i].kind = 1
+              OR tablero_release_unsafe(u[i].m_partner, u[i].m_ok, u[i].m_a, u[i].m_b,
+                                        u[i].m_people, NULL, v_aggregation,
+                                        CASE WHEN u[i].m_reads THEN v_left
+                                             ELSE v_min_partners END,
+                                        v_min_cell, v_max_dominance) IS NOT NULL
+              OR tablero_release_singles_out(u[i].m_partner, u[i].m_ok, u[i].m_a, u[i].m_b,
+                                             u[i].m_people, v_knowers, v_aggregation, v_left,
+                                             v_min_cell, v_max_dominance)
+            ELSE tablero_release_unsafe(u[i].m_partner, u[i].m_ok, u[i].m_a, u[i].m_b,
+                                        u[i].m_people, v_own, v_aggregation, v_left,
+                                        v_min_cell, v_max_dominance) IS NOT NULL END;
+        ELSE
+          v_protected := CASE
+            WHEN v_own IS NULL THEN
+              u[i].kind = 1
+              OR tablero_release_unsafe(u[i].p_partner, u[i].p_ok, u[i].p_a, u[i].p_b,
+                                        u[i].p_people, NULL, v_aggregation,
+                                        CASE WHEN u[i].p_reads THEN v_left
+                                             ELSE v_min_partners END,
+                                        v_min_cell, v_max_dominance) IS NOT NULL
+              OR tablero_release_singles_out(u[i].p_partner, u[i].p_ok, u[i].p_a, u[i].p_b,
+                                             u[i].p_people, v_knowers, v_aggregation, v_left,
+                                             v_min_cell, v_max_dominance)
+            ELSE tablero_release_unsafe(u[i].p_partner, u[i].p_ok, u[i].p_a, u[i].p_b,
+                                        u[i].p_people, v_own, v_aggregation, v_left,
+                                        v_min_cell, v_max_dominance) IS NOT NULL END;
+        END IF;
+        IF v_protected THEN
+          v_found := v_found || i;
+        END IF;
+      END LOOP;
+    END LOOP;
+  END LOOP;
+  RETURN v_found;
+END $$;
 
 -- The cells of one shared measure in one release: the shares it counts are recorded, then
 -- suppression runs over every release of the period (suppression.System) and the cells
@@ -254,28 +385,21 @@ DECLARE
   v_max_dominance double precision;
   v_left integer;
   v_scale double precision;
+  v_funders uuid[];  -- partners whose people read as the public does
   u tablero_release_unknown[];
   v_relations tablero_release_relation[];
   eq tablero_release_equation[];
+  v_alone tablero_release_equation[];
+  v_found integer[];
   v_hidden boolean[];
-  v_columns integer[];
-  v_col_of integer[];
-  v_determined boolean[];
-  v_matrix numeric[];
-  v_width integer;
-  v_rows integer;
   v_disclosed integer;
   v_extra integer;
-  v_sole uuid[];
-  v_own uuid;
-  v_audience integer;
-  v_partners uuid[];
-  v_protected boolean;
+  v_known_anyway boolean[];
   v_reached boolean[];
   v_frontier boolean[];
   v_next boolean[];
   v_any boolean;
-  i integer; j integer; k integer; e integer; c integer;
+  i integer; j integer; k integer; e integer;
   v_written integer;
 BEGIN
   SELECT r.granularity, r.period_start, r.number, s.aggregation, s.unit, c.min_partners,
@@ -287,6 +411,8 @@ BEGIN
   JOIN collaborative c ON c.id = r.collaborative_id
   WHERE r.collaborative_id = p_collaborative AND r.id = p_release;
   v_left := greatest(2, v_min_partners - 1);
+  SELECT coalesce(array_agg(id), '{}') INTO v_funders FROM partner
+  WHERE collaborative_id = p_collaborative AND kind = 'funder';
 
   -- 1. What this release counts (cube.build_cube): each adopting, consenting measure's
   -- current published values, rolled up to broader categories (a measure's own report of a
@@ -447,7 +573,7 @@ BEGIN
              tablero_release_exposed(c.f_partner, c.f_ok, c.f_a, c.f_b, c.f_people,
                                      c.m_partner, c.m_ok, c.m_a, c.m_b, c.m_people, c.m_reads,
                                      c.p_partner, c.p_ok, c.p_a, c.p_b, c.p_people, c.p_reads,
-                                     v_aggregation, v_min_partners, v_min_cell,
+                                     v_funders, v_aggregation, v_min_partners, v_min_cell,
                                      v_max_dominance),
              CASE WHEN v_aggregation <> 'sum' AND c.total_b = 0 THEN 'undefined' END)
            ELSE (SELECT rc.reason FROM release_cell rc JOIN period_release pr
@@ -500,6 +626,12 @@ BEGIN
     WHERE ok AND level < cut
       AND NOT (abs(a) <= 1e-9 AND abs(b) <= 1e-9 AND abs(coalesce(people, 0)) <= 1e-9)
     GROUP BY number, position, partner_id, cut),
+  rest_reads AS (
+    SELECT number, position, cut, true AS reads
+    FROM holder_rest, LATERAL (VALUES (1), (2)) AS audience(cut)
+    WHERE ok AND level >= cut
+      AND NOT (abs(a) <= 1e-9 AND abs(b) <= 1e-9 AND abs(coalesce(people, 0)) <= 1e-9)
+    GROUP BY number, position, cut),
   rest_share AS (
     SELECT number, position, cut,
            array_agg(partner_id ORDER BY partner_id) AS partner,
@@ -543,38 +675,52 @@ BEGIN
           GROUP BY later, earlier, key, partner_id, cut) AS partner_change
     GROUP BY later, earlier, key, cut),
   change_key AS (SELECT DISTINCT later, earlier, key FROM holder_change),
+  change_reads AS (
+    SELECT later, earlier, key, cut, true AS reads
+    FROM holder_change, LATERAL (VALUES (1), (2)) AS audience(cut)
+    WHERE changed AND level >= cut
+    GROUP BY later, earlier, key, cut),
   ordered AS (
     SELECT 0 AS grp, d.number AS o1, 0 AS o2, d.width AS o3, d.key AS o4, 0 AS o5,
       ROW(1::smallint, d.number, 0, d.key, d.breakdown, d.reason,
           coalesce(d.total_people, 'Infinity'::double precision),
           d.total_a, d.total_b, d.partners,
-          d.m_partner, d.m_ok, d.m_a, d.m_b, d.m_people,
-          d.p_partner, d.p_ok, d.p_a, d.p_b, d.p_people)::tablero_release_unknown AS unknown
+          d.m_partner, d.m_ok, d.m_a, d.m_b, d.m_people, coalesce(d.m_reads, false),
+          d.p_partner, d.p_ok, d.p_a, d.p_b, d.p_people, coalesce(d.p_reads, false)
+         )::tablero_release_unknown AS unknown
     FROM decided d
     UNION ALL
     SELECT 0, r.number, 1, 0, '', r.position,
       ROW(2::smallint, r.number, r.position, r.margin, NULL, NULL, NULL, NULL, NULL, NULL,
           coalesce(m.partner, '{}'), coalesce(m.ok, '{}'), coalesce(m.a, '{}'),
-          coalesce(m.b, '{}'), coalesce(m.people, '{}'),
+          coalesce(m.b, '{}'), coalesce(m.people, '{}'), mr.reads IS NOT NULL,
           coalesce(p.partner, '{}'), coalesce(p.ok, '{}'), coalesce(p.a, '{}'),
-          coalesce(p.b, '{}'), coalesce(p.people, '{}'))::tablero_release_unknown
+          coalesce(p.b, '{}'), coalesce(p.people, '{}'), pr.reads IS NOT NULL
+         )::tablero_release_unknown
     FROM numbered r
     LEFT JOIN rest_share m ON (m.number, m.position, m.cut) = (r.number, r.position, 1)
     LEFT JOIN rest_share p ON (p.number, p.position, p.cut) = (r.number, r.position, 2)
+    LEFT JOIN rest_reads mr ON (mr.number, mr.position, mr.cut) = (r.number, r.position, 1)
+    LEFT JOIN rest_reads pr ON (pr.number, pr.position, pr.cut) = (r.number, r.position, 2)
     UNION ALL
     SELECT 1, k.later, k.earlier,
       CASE WHEN k.key = '' THEN 0 ELSE cardinality(string_to_array(k.key, ';')) END,
       k.key, 0,
       ROW(3::smallint, k.later, k.earlier, k.key, NULL, NULL, NULL, NULL, NULL, NULL,
           coalesce(m.partner, '{}'), coalesce(m.ok, '{}'), coalesce(m.a, '{}'),
-          coalesce(m.b, '{}'), coalesce(m.people, '{}'),
+          coalesce(m.b, '{}'), coalesce(m.people, '{}'), mr.reads IS NOT NULL,
           coalesce(p.partner, '{}'), coalesce(p.ok, '{}'), coalesce(p.a, '{}'),
-          coalesce(p.b, '{}'), coalesce(p.people, '{}'))::tablero_release_unknown
+          coalesce(p.b, '{}'), coalesce(p.people, '{}'), pr.reads IS NOT NULL
+         )::tablero_release_unknown
     FROM change_key k
     LEFT JOIN change_share m
       ON (m.later, m.earlier, m.key, m.cut) = (k.later, k.earlier, k.key, 1)
     LEFT JOIN change_share p
-      ON (p.later, p.earlier, p.key, p.cut) = (k.later, k.earlier, k.key, 2))
+      ON (p.later, p.earlier, p.key, p.cut) = (k.later, k.earlier, k.key, 2)
+    LEFT JOIN change_reads mr
+      ON (mr.later, mr.earlier, mr.key, mr.cut) = (k.later, k.earlier, k.key, 1)
+    LEFT JOIN change_reads pr
+      ON (pr.later, pr.earlier, pr.key, pr.cut) = (k.later, k.earlier, k.key, 2))
   SELECT (SELECT array_agg(unknown ORDER BY grp, o1, o2, o3, o4 COLLATE "C", o5)
           FROM ordered),
          (SELECT array_agg(ROW(number, position, margin, parts)::tablero_release_relation)
@@ -592,8 +738,8 @@ BEGIN
     SELECT x.kind, x.number, x.position, x.key, n::integer AS n
     FROM unnest(u) WITH ORDINALITY AS x(kind, number, position, key, breakdown, reason,
                                         people, total_a, total_b, partners, m_partner, m_ok,
-                                        m_a, m_b, m_people, p_partner, p_ok, p_a, p_b,
-                                        p_people, n)),
+                                        m_a, m_b, m_people, m_reads, p_partner, p_ok, p_a,
+                                        p_b, p_people, p_reads, n)),
   cell AS (SELECT number, key, n FROM idx WHERE kind = 1)
   SELECT array_agg(equation)
   INTO eq
@@ -620,88 +766,35 @@ BEGIN
   -- 3. Complementary suppression (suppression.System.complete): hide the cell of this
   -- release nearest a disclosed unknown until no audience, alone or joined by any one
   -- partner's people, can compute anything protected.
+  -- Cells of this release an earlier one showed, none of whose contributions changed since:
+  -- everyone knows them already, so hiding them covers nothing.
+  v_known_anyway := array_fill(false, ARRAY[cardinality(u)]);
+  FOR i IN 1 .. cardinality(u) LOOP
+    CONTINUE WHEN u[i].kind <> 3 OR u[i].number <> v_current
+                  OR cardinality(u[i].p_partner) > 0;
+    FOR j IN 1 .. cardinality(u) LOOP
+      IF u[j].kind = 1 AND u[j].number = u[i].position AND u[j].key = u[i].key
+         AND u[j].reason IS NULL THEN
+        FOR k IN 1 .. cardinality(u) LOOP
+          IF u[k].kind = 1 AND u[k].number = v_current AND u[k].key = u[i].key THEN
+            v_known_anyway[k] := true;
+          END IF;
+        END LOOP;
+      END IF;
+    END LOOP;
+  END LOOP;
+  -- the relations of this release alone
+  SELECT coalesce(array_agg(x), '{}') INTO v_alone FROM unnest(eq) AS x
+  WHERE NOT EXISTS (SELECT FROM unnest(x.members) AS m
+                    WHERE u[m].kind = 3 OR u[m].number <> v_current);
   v_hidden := array_fill(false, ARRAY[cardinality(u)]);
   LOOP
     FOR i IN 1 .. cardinality(u) LOOP
       v_hidden[i] := u[i].kind <> 1 OR u[i].reason IS NOT NULL;
     END LOOP;
-    v_disclosed := NULL;
-    FOREACH v_audience IN ARRAY ARRAY[1, 2] LOOP
-      v_sole := '{}';  -- partners that alone hold what the audience cannot read of something
-      FOR i IN 1 .. cardinality(u) LOOP
-        CONTINUE WHEN NOT v_hidden[i];
-        v_partners := CASE v_audience WHEN 1 THEN u[i].m_partner ELSE u[i].p_partner END;
-        IF cardinality(v_partners) = 1 AND NOT v_partners[1] = ANY (v_sole) THEN
-          v_sole := v_sole || v_partners[1];
-        END IF;
-      END LOOP;
-      FOR k IN 0 .. cardinality(v_sole) LOOP
-        v_own := CASE WHEN k = 0 THEN NULL ELSE v_sole[k] END;
-        v_columns := '{}';
-        v_col_of := array_fill(0, ARRAY[cardinality(u)]);
-        FOR i IN 1 .. cardinality(u) LOOP
-          CONTINUE WHEN NOT v_hidden[i];
-          v_partners := CASE v_audience WHEN 1 THEN u[i].m_partner ELSE u[i].p_partner END;
-          IF cardinality(array_remove(v_partners, v_own)) > 0 THEN
-            v_columns := v_columns || i;
-            v_col_of[i] := cardinality(v_columns);
-          END IF;
-        END LOOP;
-        v_width := cardinality(v_columns);
-        CONTINUE WHEN v_width = 0;
-        v_rows := 0;
-        v_matrix := '{}';
-        FOR e IN 1 .. coalesce(cardinality(eq), 0) LOOP
-          CONTINUE WHEN NOT EXISTS (SELECT FROM unnest(eq[e].members) AS m
-                                    WHERE v_col_of[m] > 0);
-          v_rows := v_rows + 1;
-          v_matrix := v_matrix || array_fill(0::numeric, ARRAY[v_width]);
-          FOR j IN 1 .. cardinality(eq[e].members) LOOP
-            c := v_col_of[eq[e].members[j]];
-            IF c > 0 THEN
-              v_matrix[(v_rows - 1) * v_width + c] :=
-                v_matrix[(v_rows - 1) * v_width + c] + eq[e].coefficients[j];
-            END IF;
-          END LOOP;
-        END LOOP;
-        CONTINUE WHEN v_rows = 0;
-        v_determined := tablero_cells_determined(v_matrix, v_rows, v_width);
-        FOR c IN 1 .. v_width LOOP
-          i := v_columns[c];
-          CONTINUE WHEN NOT v_determined[c] OR i >= coalesce(v_disclosed, i + 1);
-          IF v_audience = 1 THEN
-            v_protected := CASE
-              WHEN v_own IS NULL THEN
-                u[i].kind = 1
-                OR tablero_release_unsafe(u[i].m_partner, u[i].m_ok, u[i].m_a, u[i].m_b,
-                                          u[i].m_people, NULL, v_aggregation, v_min_partners,
-                                          v_min_cell, v_max_dominance) IS NOT NULL
-                OR tablero_release_singles_out(u[i].m_ok, u[i].m_a, u[i].m_b, u[i].m_people,
-                                               v_aggregation, v_left, v_min_cell,
-                                               v_max_dominance)
-              ELSE tablero_release_unsafe(u[i].m_partner, u[i].m_ok, u[i].m_a, u[i].m_b,
-                                          u[i].m_people, v_own, v_aggregation, v_left,
-                                          v_min_cell, v_max_dominance) IS NOT NULL END;
-          ELSE
-            v_protected := CASE
-              WHEN v_own IS NULL THEN
-                u[i].kind = 1
-                OR tablero_release_unsafe(u[i].p_partner, u[i].p_ok, u[i].p_a, u[i].p_b,
-                                          u[i].p_people, NULL, v_aggregation, v_min_partners,
-                                          v_min_cell, v_max_dominance) IS NOT NULL
-                OR tablero_release_singles_out(u[i].p_ok, u[i].p_a, u[i].p_b, u[i].p_people,
-                                               v_aggregation, v_left, v_min_cell,
-                                               v_max_dominance)
-              ELSE tablero_release_unsafe(u[i].p_partner, u[i].p_ok, u[i].p_a, u[i].p_b,
-                                          u[i].p_people, v_own, v_aggregation, v_left,
-                                          v_min_cell, v_max_dominance) IS NOT NULL END;
-          END IF;
-          IF v_protected THEN
-            v_disclosed := i;
-          END IF;
-        END LOOP;
-      END LOOP;
-    END LOOP;
+    v_found := tablero_release_disclosed(u, eq, v_hidden, v_aggregation, v_min_partners,
+                                         v_min_cell, v_max_dominance, v_funders);
+    v_disclosed := (SELECT min(x) FROM unnest(v_found) AS x);
     EXIT WHEN v_disclosed IS NULL;
 
     -- The cover: the smallest shown cell of this release nearest the disclosed unknown
@@ -717,6 +810,7 @@ BEGIN
         CONTINUE WHEN NOT EXISTS (SELECT FROM unnest(eq[e].members) AS m WHERE v_frontier[m]);
         FOREACH j IN ARRAY eq[e].members LOOP
           IF u[j].kind = 1 AND u[j].number = v_current AND u[j].reason IS NULL
+             AND NOT v_known_anyway[j]
              AND (v_extra IS NULL OR u[j].people < u[v_extra].people
                   OR (u[j].people = u[v_extra].people AND j < v_extra)) THEN
             v_extra := j;
@@ -734,8 +828,14 @@ BEGIN
       v_frontier := v_next;
     END LOOP;
     EXIT WHEN v_extra IS NULL;  -- nothing of this release left to hide around it
-    u[v_extra].reason := CASE WHEN u[v_disclosed].kind = 3 OR u[v_disclosed].number < v_current
-                              THEN 'revision' ELSE 'complementary' END;
+    -- COMPLEMENTARY when this release would give it away on its own, REVISION when only
+    -- beside an earlier release
+    u[v_extra].reason := CASE
+      WHEN u[v_disclosed].kind <> 3 AND u[v_disclosed].number = v_current
+           AND v_disclosed = ANY (tablero_release_disclosed(
+                 u, v_alone, v_hidden, v_aggregation, v_min_partners, v_min_cell,
+                 v_max_dominance, v_funders))
+      THEN 'complementary' ELSE 'revision' END;
   END LOOP;
 
   -- 4. The cells of this release: a value, or the reason it is hidden and nothing else.
@@ -774,6 +874,8 @@ DECLARE
   v_number integer;
   v_today date;
   v_measure uuid;
+  v_account text := current_setting('tablero.account_id', true);
+  v_api_key text := current_setting('tablero.api_key_id', true);
 BEGIN
   SELECT (now() AT TIME ZONE c.time_zone)::date INTO v_today
   FROM collaborative c WHERE c.id = p_collaborative;
@@ -803,6 +905,11 @@ BEGIN
            JOIN dimension bd ON bd.collaborative_id = b.collaborative_id
              AND bd.id = b.dimension_id
            WHERE d.collaborative_id = p_collaborative));
+  -- What the release writes of partners' values (the shares it counts, the caps on what it
+  -- counted) is the release's own doing: the audit trail must not show it to whoever asked
+  -- for the release as "their own change".
+  PERFORM set_config('tablero.account_id', '', true);
+  PERFORM set_config('tablero.api_key_id', '', true);
   FOR v_measure IN
     SELECT id FROM shared_measure
     WHERE collaborative_id = p_collaborative AND granularity = p_granularity ORDER BY id
@@ -836,6 +943,8 @@ BEGIN
       AND before.breakdown_key = c.breakdown_key
     WHERE c.collaborative_id = p_collaborative AND c.release_id = v_release) AS s
   WHERE r.collaborative_id = p_collaborative AND r.id = v_release;
+  PERFORM set_config('tablero.account_id', coalesce(v_account, ''), true);
+  PERFORM set_config('tablero.api_key_id', coalesce(v_api_key, ''), true);
   RETURN v_release;
 END $$;
 

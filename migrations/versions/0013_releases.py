@@ -87,12 +87,14 @@ OWNERS_ONLY = (
     "tablero_release_exposed(uuid[], boolean[], double precision[], double precision[], "
     "double precision[], uuid[], boolean[], double precision[], double precision[], "
     "double precision[], boolean, uuid[], boolean[], double precision[], double precision[], "
-    "double precision[], boolean, text, integer, integer, double precision)",
+    "double precision[], boolean, uuid[], text, integer, integer, double precision)",
     "tablero_release_unsafe(uuid[], boolean[], double precision[], double precision[], "
     "double precision[], uuid, text, integer, integer, double precision)",
-    "tablero_release_singles_out(boolean[], double precision[], double precision[], "
-    "double precision[], text, integer, integer, double precision)",
+    "tablero_release_singles_out(uuid[], boolean[], double precision[], double precision[], "
+    "double precision[], uuid[], text, integer, integer, double precision)",
     "tablero_open_reporting_periods()",
+    "tablero_release_disclosed(tablero_release_unknown[], tablero_release_equation[], "
+    "boolean[], text, integer, integer, double precision, uuid[])",
 )
 
 

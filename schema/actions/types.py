@@ -131,6 +131,10 @@ class MeasureReporting:
     measure: Measure
     period: Period = strawberry.field(description="The latest period that ended before asOf.")
     reported: bool
+    deadline: date | None = strawberry.field(
+        description="The last day to report it: after that the period is released on its own "
+        "(null when the backbone releases by hand)."
+    )
 
 
 @strawberry.type(description="A partner's follow-through on data: its measures the viewer sees.")
@@ -169,6 +173,7 @@ class PartnerAccountability:
                         measure=Measure.from_model(m.measure),
                         period=Period.of(m.measure.granularity, m.period_start),
                         reported=m.reported,
+                        deadline=m.deadline,
                     )
                     for m in row.reporting
                 ],

@@ -3,7 +3,7 @@ changed in each revision."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -13,7 +13,7 @@ from strawberry.types import Info
 from api.context import Context
 from schema.observations.types import Period
 from schema.relay import Node, fetches_nodes, to_global_id
-from services.periods import next_start
+from services.periods import reporting_deadline
 from services.releases import service as releases
 from services.releases import words
 from services.releases.models import Release as ReleaseModel
@@ -75,12 +75,9 @@ class ReportingPeriod:
 
     @classmethod
     def of(cls, m: ReportingPeriodModel, release_after_days: int | None) -> ReportingPeriod:
-        end = next_start(m.granularity, m.period_start)
         return cls(
             period=Period.of(m.granularity, m.period_start),
-            deadline=None
-            if release_after_days is None
-            else end + timedelta(days=release_after_days - 1),
+            deadline=reporting_deadline(m.granularity, m.period_start, release_after_days),
             collaborative_id=m.collaborative_id,
         )
 

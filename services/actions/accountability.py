@@ -17,23 +17,25 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services import policy
 from services.actions.models import ActionItem, ActionStatus
 from services.actions.service import overdue_condition
+from services.collaboratives.models import Collaborative
 from services.errors import DomainError, ErrorCode
 from services.measures.models import PerformanceMeasure
 from services.observations.models import Observation, ObservationStatus
 from services.partners.models import Partner
-from services.periods import Granularity, last_complete_start, start_of
+from services.periods import Granularity, last_complete_start, reporting_deadline, start_of
 from services.viewer import Viewer
 
 EARLIEST = date(1900, 1, 1)  # the periods due before year 3 would start before year 1
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MeasureReporting:
     """Whether a measure has a published value for the latest period now due."""
 
     measure: PerformanceMeasure
     period_start: date
     reported: bool
+    deadline: date | None = None  # the last day to report it, when the table has one
 
 
 @dataclass(slots=True)
@@ -103,7 +105,12 @@ async def accountability(
     for partner_id, *values in rows.all():
         for name, value in zip(counts, values, strict=True):
             setattr(by_id[partner_id], name, value)
+    collaborative = await session.get(Collaborative, collaborative_id)
+    days = collaborative.release_after_days if collaborative else None
     for reporting in await _reporting(session, viewer, collaborative_id, list(by_id), as_of):
+        reporting.deadline = reporting_deadline(
+            reporting.measure.granularity, reporting.period_start, days
+        )
         by_id[reporting.measure.partner_id].reporting.append(reporting)
     return list(by_id.values())
 

@@ -5,16 +5,19 @@ between two releases) may be published when enough partners contribute (`min_par
 enough people are counted (`min_cell`; 1 to min_cell - 1 people are hidden, zero is shown)
 and no partner dominates it (`max_dominance_share`).
 
-Readers already know some contributions: the public reads public measures, members read
-members' measures too, and a partner's own people read their own. What a reader cannot
-read of a set must pass the same rules, or subtraction singles someone out. Knowledge is
-counted per contribution (partner x measure x cell), never per partner: a partner whose
-public measure is readable is still protected in its private one.
+Readers already know some contributions: the public (funders among it) reads public
+measures, members read members' measures too, and a partner's own people read their own
+(a partner's people are members, a funder's read as the public does). What a reader cannot
+read of a set must still hold enough partners that none can be told apart (as a partner
+that knows its own value must: `min_partners` - 1, and at least 2), enough people, and no
+dominant share; and so must what is left once any one partner's people take their own
+away. Knowledge is counted per contribution (partner x measure x cell), never per partner:
+a partner whose public measure is readable is still protected in its private one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -63,11 +66,17 @@ class Rules:
     max_dominance_share: float = 0.8
     # False for one source's own data (a collaborative's indicator): partners do not apply.
     partner_rules: bool = True
+    # Partners whose people read as the public does (funders); everyone else's are members.
+    funders: frozenset[int] = frozenset()
 
     @property
     def left_after_one(self) -> int:
-        """Partners that must stay unknown to someone who knows one partner's own values."""
+        """Partners that must stay unknown to someone who knows some values already."""
         return max(2, self.min_partners - 1)
+
+    def knowers(self, audience: Level) -> frozenset[int] | None:
+        """Partners whose people read as `audience` does, besides their own (None: any)."""
+        return None if audience is Level.MEMBERS else self.funders
 
 
 def exposed(shares: Shares, aggregation: Aggregation, rules: Rules) -> Reason | None:
@@ -82,17 +91,22 @@ def exposed(shares: Shares, aggregation: Aggregation, rules: Rules) -> Reason | 
     for audience in AUDIENCES:
         unread = by_partner(shares, unread_by=audience)
         reads_some = any(known >= audience for _, _, known in shares)
-        if unread and reads_some and unsafe(unread, aggregation, rules):
+        if unread and reads_some and unsafe(unread, aggregation, rules, rules.left_after_one):
             return Reason.SEEN_PARTS
-        if one_partner_singles_out_the_rest(unread, aggregation, rules):
+        knowers = rules.knowers(audience)
+        if one_partner_singles_out_the_rest(unread, aggregation, rules, knowers):
             return Reason.SEEN_PARTS
     return None
 
 
 def one_partner_singles_out_the_rest(
-    unread: Mapping[int, Share], aggregation: Aggregation, rules: Rules
+    unread: Mapping[int, Share],
+    aggregation: Aggregation,
+    rules: Rules,
+    knowers: Collection[int] | None = None,
 ) -> bool:
-    """Whether some partner, taking away its own share, leaves a set that breaks a rule."""
+    """Whether some partner (of `knowers`, else any), taking away its own share, leaves a
+    set that breaks a rule."""
     if len(unread) < 2:
         return False  # a lone partner only learns its own values
     return any(
@@ -103,6 +117,7 @@ def one_partner_singles_out_the_rest(
             rules.left_after_one,
         )
         for own in unread
+        if knowers is None or own in knowers
     )
 
 

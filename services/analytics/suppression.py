@@ -161,6 +161,7 @@ class Unknown:
     release: int  # the (later) release it belongs to
     breakdown: Breakdown  # the cell; for a remainder, its total
     unread: dict[Level, dict[int, Share]]
+    reads_some: dict[Level, bool]  # whether the audience reads part of it
     people: float = math.inf  # for a shown cell of this release: the size that hides least
 
     def unknown_to(self, audience: Level, own: int | None) -> bool:
@@ -171,7 +172,8 @@ class Unknown:
         if self.kind == "cell" and own is None:
             return True
         rest = {p: s for p, s in self.unread[audience].items() if p != own}
-        floor = None if own is None else system.rules.left_after_one
+        knows_some = own is not None or self.reads_some[audience]
+        floor = system.rules.left_after_one if knows_some else None
         return unsafe(rest, system.aggregation, system.rules, floor) is not None
 
 
@@ -187,6 +189,9 @@ class System:
     unknowns: list[Unknown] = field(default_factory=list)
     equations: list[dict[int, int]] = field(default_factory=list)  # unknown -> coefficient
     cell_index: dict[tuple[int, Breakdown], int] = field(default_factory=dict)
+    # Cells of this release an earlier release showed, none of whose contributions changed
+    # since: everyone knows them already, so hiding them covers nothing.
+    known_anyway: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.current = len(self.releases) - 1
@@ -198,7 +203,7 @@ class System:
             for relation in links:
                 rest = residual(relation, cube)
                 usable = {h: s for h, s in rest.items() if s is not None}
-                i = self._add("rest", r, relation.margin, _nonzero_unread(usable))
+                i = self._add("rest", r, relation.margin, usable, nonzero=True)
                 equation = {self.cell_index[(r, relation.margin)]: 1, i: -1}
                 for part in relation.parts:
                     equation[self.cell_index[(r, part)]] = -1
@@ -208,7 +213,15 @@ class System:
                 before, after = self.releases[j].cells, self.releases[r].cells
                 for b in sorted(before.keys() | after.keys(), key=_cell_order):
                     changed = change(before.get(b), after.get(b))
-                    i = self._add("change", r, b, _unread(changed))
+                    i = self._add("change", r, b, changed)
+                    if (
+                        r == self.current
+                        and not self.unknowns[i].unread[Level.PUBLIC]
+                        and b in before
+                        and b in after
+                        and b not in self.releases[j].hidden
+                    ):
+                        self.known_anyway.add(self.cell_index[(r, b)])
                     equation = {i: -1}
                     if (r, b) in self.cell_index:
                         equation[self.cell_index[(r, b)]] = 1
@@ -217,15 +230,19 @@ class System:
                     self.equations.append(equation)
 
     def _cell(self, r: int, b: Breakdown, shares: Shares) -> None:
-        i = self._add("cell", r, b, _unread(shares))
+        i = self._add("cell", r, b, shares)
         self.cell_index[(r, b)] = i
         if r == self.current:
             total = CubeCell(self.period, b, dict(shares)).total
             people = total.people if total is not None else None
             self.unknowns[i].people = math.inf if people is None else people
 
-    def _add(self, kind: str, r: int, b: Breakdown, unread: dict[Level, dict[int, Share]]) -> int:
-        self.unknowns.append(Unknown(kind, r, b, unread))
+    def _add(
+        self, kind: str, r: int, b: Breakdown, shares: Shares, *, nonzero: bool = False
+    ) -> int:
+        unread = _nonzero_unread(shares) if nonzero else _unread(shares)
+        reads_some = {a: any(known >= a for _, _, known in shares) for a in AUDIENCES}
+        self.unknowns.append(Unknown(kind, r, b, unread, reads_some))
         return len(self.unknowns) - 1
 
     def is_hidden(self, i: int) -> bool:
@@ -236,22 +253,25 @@ class System:
             return (self.period, u.breakdown) in self.hidden
         return u.breakdown in self.releases[u.release].hidden
 
-    def disclosed(self) -> int | None:
-        """The first protected unknown that some reader can compute, if any.
+    def disclosed(self, equations: list[dict[int, int]] | None = None) -> set[int]:
+        """The protected unknowns that some reader can compute (from `equations`, by default
+        every relation of every release of the period).
 
         Each audience alone, and joined by any one partner's people. A partner's knowledge
         changes what is unknown only where it is the sole partner unread (everywhere else the
         audience's own system serves, with what that partner would learn of the rest); and
         knowing more only ever determines more.
         """
+        equations = self.equations if equations is None else equations
         found: set[int] = set()
         hidden = [i for i in range(len(self.unknowns)) if self.is_hidden(i)]
         for audience in AUDIENCES:
+            knowers = self.rules.knowers(audience)
             columns = [i for i in hidden if self.unknowns[i].unknown_to(audience, None)]
-            for i in linear.determined(self.equations, columns):
+            for i in linear.determined(equations, columns):
                 u = self.unknowns[i]
                 if u.protected(audience, None, self) or one_partner_singles_out_the_rest(
-                    u.unread[audience], self.aggregation, self.rules
+                    u.unread[audience], self.aggregation, self.rules, knowers
                 ):
                     found.add(i)
             sole = {
@@ -259,25 +279,34 @@ class System:
                 for i in hidden
                 if len(self.unknowns[i].unread[audience]) == 1
             }
-            for own in sorted(sole):
+            for own in sorted(p for p in sole if knowers is None or p in knowers):
                 columns = [i for i in hidden if self.unknowns[i].unknown_to(audience, own)]
                 found.update(
                     i
-                    for i in linear.determined(self.equations, columns)
+                    for i in linear.determined(equations, columns)
                     if self.unknowns[i].protected(audience, own, self)
                 )
-        return min(found) if found else None
+        return found
 
     def complete(self) -> None:
-        """Hide more cells of this release until nothing protected follows from the rest."""
-        while (i := self.disclosed()) is not None:
+        """Hide more cells of this release until nothing protected follows from the rest.
+
+        A cell hidden for what this release would give away on its own is COMPLEMENTARY; one
+        hidden for what it would give away beside an earlier release is REVISION.
+        """
+        alone = [e for e in self.equations if all(self._in_this_release(i) for i in e)]
+        while found := self.disclosed():
+            i = min(found)
             extra = self.cover(i)
             if extra is None:
                 return  # nothing of this release left to hide around it
-            u = self.unknowns[i]
-            earlier = u.kind == "change" or u.release < self.current
-            reason = Reason.REVISION if earlier else Reason.COMPLEMENTARY
+            on_its_own = self._in_this_release(i) and i in self.disclosed(alone)
+            reason = Reason.COMPLEMENTARY if on_its_own else Reason.REVISION
             self.hidden[(self.period, self.unknowns[extra].breakdown)] = reason
+
+    def _in_this_release(self, i: int) -> bool:
+        u = self.unknowns[i]
+        return u.kind != "change" and u.release == self.current
 
     def _size_order(self, i: int) -> tuple[float, int, str]:
         return (self.unknowns[i].people, *_cell_order(self.unknowns[i].breakdown))
@@ -296,6 +325,7 @@ class System:
                 if self.unknowns[i].kind == "cell"
                 and self.unknowns[i].release == self.current
                 and not self.is_hidden(i)
+                and i not in self.known_anyway
             }
             if candidates:
                 return min(candidates, key=self._size_order)

@@ -121,7 +121,7 @@ LEFT JOIN chosen ch ON ch.period_start = p.period_start
 LEFT JOIN release_cell c ON c.collaborative_id = p.collaborative_id AND c.release_id = ch.id
   AND c.shared_measure_id = :shared_measure AND c.dimensions = ANY (:dimensions)
 WHERE p.collaborative_id = :collaborative AND p.granularity = :granularity
-  AND p.opened_at <= :as_of
+  AND (p.opened_at <= :as_of OR ch.id IS NOT NULL)
   AND (CAST(:start AS date) IS NULL OR p.period_start >= :start)
   AND (CAST(:end AS date) IS NULL OR p.period_start <= :end)
 ORDER BY p.period_start
