@@ -58,6 +58,7 @@ class DatabaseWorld:
     measures: list[Any] = field(default_factory=list)
     current: dict[tuple[int, Breakdown], Observation] = field(default_factory=dict)
     releases: list[list[ReleaseCell]] = field(default_factory=list)
+    watcher: Any = None  # a funder that contributes nothing: the public's eyes
 
     async def build(self) -> DatabaseWorld:
         min_partners, min_cell, dominance = self.history.rules
@@ -78,6 +79,7 @@ class DatabaseWorld:
                     category.rolls_up_to_id = lo.id
                     self.session.add(category)
             await self.session.flush()
+        self.watcher = await make_partner(self.session, self.collaborative, kind="funder")
         self.shared = await make_shared_measure(
             self.session, self.collaborative, unit=Unit.COUNT, aggregation=Aggregation.SUM
         )

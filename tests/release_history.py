@@ -217,28 +217,39 @@ def audiences(world: World) -> list[Audience]:
 def disclosures(world: World, audience: Audience) -> list[str]:
     """Every private single-partner value the audience can compute, described."""
     unknown = [v.id for v in world.versions if not audience.reads(world, v)]
+    owners = {v.id: world.partner_of(v.measure) for v in world.versions}
+    answers = [(f"{a.breakdown} in release {a.release}", a.versions) for a in world.answers]
+    return solved(unknown, owners, answers)
+
+
+Versions = dict[Any, int]  # a version (of any id type) -> its coefficient in an answer
+
+
+def solved(
+    unknown: Sequence[Any], owners: dict[Any, Any], answers: Sequence[tuple[str, Versions]]
+) -> list[str]:
+    """Which unknown versions, or which partner's share of an answered cell, follow from the
+    answers (each the sum of its versions) once every other version is known."""
     column = {vid: i for i, vid in enumerate(unknown)}
     rows = [
-        {column[vid]: Fraction(c) for vid, c in a.versions.items() if vid in column}
-        for a in world.answers
+        {column[vid]: Fraction(c) for vid, c in versions.items() if vid in column}
+        for _, versions in answers
     ]
     basis = _reduced([r for r in rows if r])
-    found = []
-    for vid in unknown:
-        if _in_span({column[vid]: Fraction(1)}, basis):
-            v = world.versions[vid]
-            found.append(f"version {vid} (partner {world.partner_of(v.measure)}, {v.breakdown})")
-    for answer in world.answers:
-        for partner in world.history.partners:
+    found = [
+        f"version {vid} of partner {owners[vid]}"
+        for vid in unknown
+        if _in_span({column[vid]: Fraction(1)}, basis)
+    ]
+    for label, versions in answers:
+        for partner in sorted(set(owners.values()), key=str):
             share = {
                 column[vid]: Fraction(c)
-                for vid, c in answer.versions.items()
-                if vid in column and world.partner_of(world.versions[vid].measure) == partner
+                for vid, c in versions.items()
+                if vid in column and owners[vid] == partner
             }
             if share and _in_span(share, basis):
-                found.append(
-                    f"partner {partner}'s share of {answer.breakdown} in release {answer.release}"
-                )
+                found.append(f"partner {partner}'s share of {label}")
     return found
 
 
