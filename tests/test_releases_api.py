@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from api.settings import Settings
 from schema.relay import to_global_id
+from services.releases.models import Release
 from services.viewer import Role
 from tests.aggregate_fixture import AGGREGATE, Q1, Fixture, build_fixture, observation
 from tests.factories import (
@@ -25,6 +27,7 @@ from tests.factories import (
     make_member,
     make_partner,
 )
+from tests.measurement_factories import make_measure
 
 RELEASE = """mutation($input: ReleasePeriodInput!) { releasePeriod(input: $input) {
   release { id number revises period { label } automatic note summary
@@ -217,3 +220,159 @@ async def _correct(session, table: Table, key: str, corrected: Any) -> None:
     corrected.revision, corrected.previous_id = old.revision + 1, old.id
     session.add(corrected)
     await session.flush()
+
+
+async def test_a_late_value_or_a_withdrawal_cannot_be_found_by_differencing_releases(
+    client, session, table
+) -> None:
+    """A funder reads a quarter twice; between the two, one partner reports late and another
+    withdraws consent. Neither answer alone, nor both together, gives away either partner."""
+    await release(client, table)
+    first = (await total(client, table))["2025-Q1"]
+    assert first["partners"] == 3
+    late = await make_measure(
+        session,
+        await make_partner(session, table.fixture.collaborative, name="Late"),
+        unit=table.fixture.shared.unit,
+        shared_measure_id=table.fixture.shared.id,
+    )
+    session.add(observation(late, Q1, 20, 90))
+    await session.flush()
+    await release(client, table)
+    after_late = (await total(client, table))["2025-Q1"]
+    assert (after_late["value"], after_late["reason"]) == (None, "REVISION")
+    table.fixture.measures["C"].share_in_aggregates = False
+    session.add(table.fixture.measures["C"])
+    await session.flush()
+    await release(client, table)
+    after_withdrawal = (await total(client, table))["2025-Q1"]
+    assert (after_withdrawal["value"], after_withdrawal["reason"]) == (None, "REVISION")
+    # every release of the quarter, as a funder may read it: only the first shows the total
+    listed = await graphql(
+        client,
+        RELEASES,
+        {"slug": table.fixture.collaborative.slug},
+        table.fixture.viewers["funder"],
+    )
+    numbers = [r["number"] for r in listed["data"]["collaborative"]["releases"]["nodes"]]
+    assert numbers == [3, 2, 1]
+
+
+async def test_releasing_does_not_show_the_backbone_private_values_in_its_audit_trail(
+    client, session, settings, table
+) -> None:
+    await release(client, table)
+    trail = """query($slug: String!) { collaborative(slug: $slug) {
+      auditTrail(first: 100) { nodes { table after } } } }"""
+    body = await graphql(client, trail, {"slug": table.fixture.collaborative.slug}, table.backbone)
+    rows = body["data"]["collaborative"]["auditTrail"]["nodes"]
+    tables = {r["table"] for r in rows}
+    assert "release" in tables  # the backbone sees its own release
+    assert not tables & {"release_share", "observation"}, tables
+
+
+async def test_periods_are_released_on_their_reporting_deadline(client, session, table) -> None:
+    update = """mutation($input: UpdateCollaborativeInput!) { updateCollaborative(input: $input) {
+      collaborative { releaseAfterDays } userErrors { field code } } }"""
+    collaborative = to_global_id("Collaborative", table.fixture.collaborative.id)
+    for days, code in ((-1, "OUT_OF_RANGE"), (367, "OUT_OF_RANGE")):
+        body = await graphql(
+            client,
+            update,
+            {"input": {"id": collaborative, "releaseAfterDays": days}},
+            table.backbone,
+        )
+        errors = body["data"]["updateCollaborative"]["userErrors"]
+        assert [(e["field"], e["code"]) for e in errors] == [(["releaseAfterDays"], code)]
+    refused = await graphql(
+        client,
+        update,
+        {"input": {"id": collaborative, "releaseAfterDays": 30}},
+        table.fixture.viewers["resident"],
+    )
+    assert refused["data"]["updateCollaborative"]["userErrors"][0]["code"] == "FORBIDDEN"
+    body = await graphql(
+        client, update, {"input": {"id": collaborative, "releaseAfterDays": 30}}, table.backbone
+    )
+    assert body["data"]["updateCollaborative"]["collaborative"] == {"releaseAfterDays": 30}
+    other = await build_fixture(session, Settings(_env_file=None))  # type: ignore[call-arg]
+    released = (await session.exec(text("SELECT tablero_release_due()"))).scalar_one()
+    assert released >= 2  # 2025-Q1 and 2025-Q2 of this table, long past their deadline
+    listed = await graphql(
+        client,
+        RELEASES,
+        {"slug": table.fixture.collaborative.slug},
+        table.fixture.viewers["funder"],
+    )
+    data = listed["data"]["collaborative"]
+    assert data["releaseAfterDays"] == 30
+    assert {
+        (r["period"]["label"], r["number"], r["automatic"]) for r in data["releases"]["nodes"]
+    } == {("2025-Q1", 1, True), ("2025-Q2", 1, True)}
+    assert "on its reporting deadline" in data["releases"]["nodes"][0]["summary"]
+    periods = {p["period"]["label"]: p for p in data["reportingPeriods"]["nodes"]}
+    assert periods["2025-Q1"]["deadline"] == "2025-04-30"
+    assert periods["2025-Q1"]["latestRelease"] == {"number": 1}
+    # a table that releases by hand is left alone, and asking again releases nothing twice
+    assert await _releases(session, Table(other, {})) == 0
+    assert (await session.exec(text("SELECT tablero_release_due()"))).scalar_one() == 0
+
+
+async def test_others_see_no_release_nor_reporting_period(client, table) -> None:
+    released = await release(client, table)
+    for viewer in ("anonymous", "outsider", "admin"):
+        body = await graphql(
+            client,
+            RELEASES,
+            {"slug": table.fixture.collaborative.slug},
+            table.fixture.viewers[viewer],
+        )
+        data = body["data"]["collaborative"]
+        assert data["releases"]["nodes"] == []
+        assert data["reportingPeriods"]["nodes"] == []
+        node = await graphql(
+            client,
+            "query($id: ID!) { node(id: $id) { id } }",
+            {"id": released["id"]},
+            table.fixture.viewers[viewer],
+        )
+        assert node["data"]["node"] is None
+
+
+async def test_partners_see_their_reporting_deadline_with_their_completeness(
+    client, session, table
+) -> None:
+    table.fixture.collaborative.release_after_days = 45
+    session.add(table.fixture.collaborative)
+    await session.flush()
+    query = """query($slug: String!) { accountability(slug: $slug, asOf: "2025-05-10") {
+      partners { partner { name } reporting { measures { period { label } reported deadline }
+      } } } }"""
+    body = await graphql(
+        client,
+        query,
+        {"slug": table.fixture.collaborative.slug},
+        table.fixture.viewers["staff of A"],
+    )
+    rows = {p["partner"]["name"]: p for p in body["data"]["accountability"]["partners"]}
+    (measure,) = rows["A"]["reporting"]["measures"]
+    assert measure == {"period": {"label": "2025-Q1"}, "reported": True, "deadline": "2025-05-15"}
+
+
+async def test_the_api_role_cannot_write_release_cells_itself(connection, table) -> None:
+    await connection.exec_driver_sql("SET LOCAL ROLE tablero_api")
+    try:
+        with pytest.raises(DBAPIError, match="permission denied"):
+            async with connection.begin_nested():
+                await connection.execute(
+                    text(
+                        "INSERT INTO release_cell (collaborative_id, release_id, "
+                        "shared_measure_id, breakdown_key, period_start, breakdown, dimensions, "
+                        "value, unstable) VALUES (:c, gen_random_uuid(), :s, '', :p, '{}', '',"
+                        " 1, false)"
+                    ),
+                    {"c": table.fixture.collaborative.id, "s": table.fixture.shared.id, "p": Q1},
+                )
+    finally:
+        await connection.exec_driver_sql("RESET ROLE")
+    assert Release  # the table the API role reads but never writes
