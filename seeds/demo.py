@@ -9,11 +9,13 @@ a database that already has the demo is a no-op. Runs as the owner role.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from seeds.demo_calendar import seeding_on, today_where_the_table_meets
 from services.accounts.models import Account, ApiKey, Membership
 from services.accounts.service import hash_api_key
 from services.agenda.models import Domain, Result
@@ -238,10 +240,20 @@ def agenda_rows(
     return first, second
 
 
-async def seed_demo(session: AsyncSession) -> bool:
-    """Write the demo collaborative; False (and nothing written) if it is already there."""
+async def seed_demo(session: AsyncSession, *, today: date | None = None) -> bool:
+    """Write the demo collaborative, its history ending at the latest quarter closed on
+    `today` (where the table meets, by default); False (and nothing written) if it is
+    already there."""
     if (await session.exec(select(Collaborative).where(Collaborative.slug == SLUG))).first():
         return False
+    with seeding_on(today or today_where_the_table_meets()):
+        await _seed(session)
+    return True
+
+
+async def _seed(session: AsyncSession) -> None:
+    from seeds.demo_releases import RELEASE_AFTER_DAYS
+
     collaborative_id = demo_id("collaborative")
     session.add(
         Collaborative(
@@ -251,6 +263,7 @@ async def seed_demo(session: AsyncSession) -> bool:
             description="Every child and family in Riverside thrives: ready for school, "
             "stably housed, connected and healthy.",
             time_zone="America/Los_Angeles",
+            release_after_days=RELEASE_AFTER_DAYS,
         )
     )
     await session.flush()
@@ -314,13 +327,14 @@ async def seed_demo(session: AsyncSession) -> bool:
     from seeds.demo_dashboards import seed_dashboards
     from seeds.demo_governance import seed_governance
     from seeds.demo_measures import seed_measurement
+    from seeds.demo_releases import seed_releases
     from seeds.demo_stories import seed_stories
     from seeds.demo_translations import seed_translations
 
     await seed_measurement(session, collaborative_id)
+    await seed_releases(session, collaborative_id)
     await seed_governance(session, collaborative_id)
     await seed_actions(session, collaborative_id)
     await seed_stories(session, collaborative_id)
     await seed_dashboards(session, collaborative_id)
     await seed_translations(session, collaborative_id)
-    return True

@@ -1,8 +1,9 @@
 """The demo's action items: every kind of partner holds commitments, the backbone's and the
 funder's among them, some overdue, some done on time or late, one dropped with its reason.
 
-Dates are fixed (deterministic); status changes are written as history rows, which move the
-items exactly as the API does (see migration 0006), backdated to when they happened.
+Dates are written for a history ending in 2025-Q4 and moved with it (seeds.demo_calendar);
+status changes are written as history rows, which move the items exactly as the API does
+(see migration 0006), backdated to when they happened.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from uuid import UUID
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from seeds.demo import demo_id
+from seeds.demo_calendar import calendar
 from services.actions.models import ActionItem, ActionItemStatusChange, ActionStatus
 
 OPEN, IN_PROGRESS, DONE, DROPPED = (
@@ -59,7 +61,7 @@ async def seed_actions(session: AsyncSession, collaborative_id: UUID) -> None:
             id=demo_id("action", key),
             partner_id=demo_id("partner", owner),
             title=title,
-            due_date=due,
+            due_date=calendar().day(due),
             created_by=backbone_account,
             **_links(link),
         )
@@ -67,7 +69,8 @@ async def seed_actions(session: AsyncSession, collaborative_id: UUID) -> None:
     )
     await session.flush()
     for key, *_, changes in ITEMS:
-        for day, status, note in changes:
+        for written, status, note in changes:
+            day = calendar().day(written)
             session.add(
                 ActionItemStatusChange(
                     collaborative_id=collaborative_id,

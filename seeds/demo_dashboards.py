@@ -12,6 +12,7 @@ from uuid import UUID
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from seeds.demo import EMAIL_DOMAIN, RACE, demo_id
+from seeds.demo_calendar import calendar
 from services.dashboards.models import ChartKind, Dashboard, DashboardPanel
 from services.partners.models import ProfileVisibility
 
@@ -67,7 +68,7 @@ async def seed_dashboards(session: AsyncSession, collaborative_id: UUID) -> None
                     title=name,
                     dimension=dimension,
                     category=category,
-                    period_from=start,
+                    period_from=calendar().day(start) if start else None,
                     measure_id=demo_id("measure", key) if kind == "measure" else None,
                     indicator_id=demo_id("indicator", key) if kind == "indicator" else None,
                 )

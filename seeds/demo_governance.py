@@ -8,6 +8,7 @@ from uuid import UUID
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from seeds.demo import EMAIL_DOMAIN, demo_id
+from seeds.demo_calendar import calendar
 from services.collaboratives.models import Collaborative
 from services.governance.models import (
     IndicatorVersion,
@@ -61,7 +62,7 @@ async def seed_governance(session: AsyncSession, collaborative_id: UUID) -> None
             rationale="Tenants at the housing table asked that displacement be tracked.",
             proposed_by=_account("resident"),
             proposer_name="Rosa Resident",
-            closes_at=datetime(2027, 3, 31, 23, 0, tzinfo=UTC),
+            closes_at=calendar().moment(datetime(2027, 3, 31, 23, 0, tzinfo=UTC)),
         ),
         Proposal(
             collaborative_id=c,
@@ -72,7 +73,7 @@ async def seed_governance(session: AsyncSession, collaborative_id: UUID) -> None
             proposed_by=_account("staff"),
             proposer_name="Sam Staff",
             status=ProposalStatus.RATIFIED,
-            closed_at=CLOSED_AT,
+            closed_at=calendar().moment(CLOSED_AT),
             closed_by=_account("backbone"),
         ),
         Proposal(
@@ -85,7 +86,7 @@ async def seed_governance(session: AsyncSession, collaborative_id: UUID) -> None
             proposed_by=_account("backbone"),
             proposer_name="Ben Backbone",
             status=ProposalStatus.REJECTED,
-            closed_at=CLOSED_AT,
+            closed_at=calendar().moment(CLOSED_AT),
             closed_by=_account("backbone"),
         ),
     ]

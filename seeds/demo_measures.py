@@ -15,6 +15,7 @@ from sqlmodel import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from seeds.demo import INCOME, LANGUAGE, PLACE, RACE, demo_id
+from seeds.demo_calendar import calendar
 from seeds.demo_observations import Cell, Series, generate, observations, subject
 from services.indicators.models import Indicator, IndicatorDimension, IndicatorKind, IndicatorStatus
 from services.measures.models import (
@@ -168,6 +169,17 @@ MEASURES = (
     DemoMeasure("housing", "connected", "Households connected to home internet", BETTER_OFF,
                 COUNT, UP, MEMBERS, (RACE, PLACE), Series(44, 0.04, noise=0.1, mix=TENANTS),
                 ("broadband",), NET),
+    # Private measures adopting the shared one: members read Digital Bridge's and the
+    # housing authority's values, and these three stay hidden behind each other.
+    DemoMeasure("casa", "connected", "Families connected to home internet", BETTER_OFF, COUNT,
+                UP, PRIVATE, (RACE, LANGUAGE), Series(38, 0.03, noise=0.12, mix=FAMILIES),
+                ("connected",), NET),
+    DemoMeasure("foodbank", "connected", "Households connected by our navigators", BETTER_OFF,
+                COUNT, UP, PRIVATE, (RACE, PLACE), Series(52, 0.03, noise=0.1, mix=FAMILIES),
+                ("connected",), NET),
+    DemoMeasure("schools", "connected", "Student households connected to home internet",
+                BETTER_OFF, COUNT, UP, PRIVATE, (RACE, INCOME),
+                Series(75, 0.04, noise=0.08, mix=STUDENTS), ("connected",), NET),
     DemoMeasure("housing", "stable", "Voucher households still housed after 12 months",
                 BETTER_OFF, PERCENT, UP, MEMBERS, (RACE, INCOME),
                 Series(86, 0.2, 120, gap=2, noise=1.5, mix=TENANTS), ("housed", "evictions"),
@@ -257,7 +269,9 @@ async def seed_measurement(session: AsyncSession, collaborative_id: UUID) -> Non
             for d in m.dims
         ]
         rows += [_contribution(c, m.key, to) for to in m.contributes_to]
-    for key, start, breakdown, value in TARGETS:
+    granularity_of = {s.key: s.granularity for s in subjects}
+    for key, written, breakdown, value in TARGETS:
+        start = calendar().period(granularity_of[key], written)
         rows.append(
             Target(
                 collaborative_id=c,
@@ -311,7 +325,7 @@ def _measure(c: UUID, m: DemoMeasure) -> PerformanceMeasure:
         visibility=m.visibility,
         share_in_aggregates=m.share_in_aggregates,
         shared_measure_id=demo_id("shared_measure", m.adopts) if m.adopts else None,
-        created_at=DEFINED,  # before the three years of data it holds
+        created_at=calendar().moment(DEFINED),  # before the three years of data it holds
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from seeds.demo import CATEGORIES, INCOME, LANGUAGE, PLACE, RACE, demo_id
+from seeds.demo_calendar import calendar
 from services.measures.units import Direction, Unit
 from services.observations.models import ObservationStatus
 from services.observations.validation import breakdown_key
@@ -84,7 +85,12 @@ Reading = tuple[date, dict[str, str], Cell]  # period start, breakdown ({} = tot
 
 
 def periods(granularity: Granularity) -> list[date]:
-    """Three years: 2023-Q1 to 2025-Q4, or 2023 to 2025 (school years 2023-24 to 2025-26)."""
+    """Three years ending with the latest closed quarter (written for 2023-Q1 to 2025-Q4),
+    or three years, or three school years (written for 2023 to 2025, 2023-24 to 2025-26)."""
+    return [calendar().period(granularity, p) for p in _written_periods(granularity)]
+
+
+def _written_periods(granularity: Granularity) -> list[date]:
     start = date(2023, 8, 1) if granularity is Granularity.SCHOOL_YEAR else date(2023, 1, 1)
     starts = [start]
     for _ in range(11 if granularity is Granularity.QUARTER else 2):
@@ -190,6 +196,17 @@ def _averages(
     return [({}, Cell(float(round(total)), n=size)), *cells]
 
 
+def _moved(cell: tuple[str, date, str]) -> tuple[str, date, str]:
+    key, start, breakdown = cell
+    return key, calendar().day(start), breakdown
+
+
+def _written(granularity: Granularity, start: date) -> date:
+    """The period as the demo's dates were written (the inverse of the calendar's move)."""
+    moved = dict(zip(periods(granularity), _written_periods(granularity), strict=True))
+    return moved[start]
+
+
 def subject(key: str) -> dict[str, UUID]:
     """Measures' keys are "partner.slug"; indicators' have no dot."""
     if "." in key:
@@ -222,14 +239,14 @@ def observations(
             "denominator": cell.denominator,
             "n": cell.n,
             "suppressed_at_source": SUPPRESSED if cell.value is None else None,
-            "note": "" if breakdown else NOTES.get((key, start), ""),
+            "note": "" if breakdown else NOTES.get((key, _written(granularity, start)), ""),
             "status": ObservationStatus.DRAFT if draft else ObservationStatus.PUBLISHED,
             "revision": 1,
             "is_current": True,
             "previous_id": None,
             "correction_reason": None,
         }
-        if (key, start, cell_key) == CORRECTION[0]:
+        if (key, start, cell_key) == _moved(CORRECTION[0]):
             _, overcount, reason = CORRECTION
             first = row | {
                 "id": demo_id("observation", key, str(start), cell_key, "revision-1"),

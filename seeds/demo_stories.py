@@ -12,6 +12,7 @@ from uuid import UUID
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from seeds.demo import EMAIL_DOMAIN, demo_id
+from seeds.demo_calendar import calendar
 from services.periods import Granularity
 from services.stories.models import Story, StoryKind
 from services.visibility import Visibility
@@ -88,7 +89,7 @@ async def seed_stories(session: AsyncSession, collaborative_id: UUID) -> None:
                 language=language,
                 visibility=visibility,
                 granularity=period[0] if period else None,
-                period_start=period[1] if period else None,
+                period_start=calendar().period(*period) if period else None,
                 author_account_id=demo_id("account", f"{author}@{EMAIL_DOMAIN}"),
                 partner_id=demo_id("partner", partner) if partner else None,
                 **_subject(subject),

@@ -241,9 +241,9 @@ CREATE TYPE tablero_release_unknown AS (
   total_b double precision,
   partners integer,
   m_partner uuid[], m_ok boolean[], m_a double precision[], m_b double precision[],
-  m_people double precision[], m_reads boolean,
+  m_people double precision[],
   p_partner uuid[], p_ok boolean[], p_a double precision[], p_b double precision[],
-  p_people double precision[], p_reads boolean);
+  p_people double precision[]);
 
 -- A total and its parts in one release (cube.Relation), by breakdown key.
 CREATE TYPE tablero_release_relation AS (
@@ -331,9 +331,7 @@ BEGIN
             WHEN v_own IS NULL THEN
               u[i].kind = 1
               OR tablero_release_unsafe(u[i].m_partner, u[i].m_ok, u[i].m_a, u[i].m_b,
-                                        u[i].m_people, NULL, v_aggregation,
-                                        CASE WHEN u[i].m_reads THEN v_left
-                                             ELSE v_min_partners END,
+                                        u[i].m_people, NULL, v_aggregation, v_left,
                                         v_min_cell, v_max_dominance) IS NOT NULL
               OR tablero_release_singles_out(u[i].m_partner, u[i].m_ok, u[i].m_a, u[i].m_b,
                                              u[i].m_people, v_knowers, v_aggregation, v_left,
@@ -346,9 +344,7 @@ BEGIN
             WHEN v_own IS NULL THEN
               u[i].kind = 1
               OR tablero_release_unsafe(u[i].p_partner, u[i].p_ok, u[i].p_a, u[i].p_b,
-                                        u[i].p_people, NULL, v_aggregation,
-                                        CASE WHEN u[i].p_reads THEN v_left
-                                             ELSE v_min_partners END,
+                                        u[i].p_people, NULL, v_aggregation, v_left,
                                         v_min_cell, v_max_dominance) IS NOT NULL
               OR tablero_release_singles_out(u[i].p_partner, u[i].p_ok, u[i].p_a, u[i].p_b,
                                              u[i].p_people, v_knowers, v_aggregation, v_left,
@@ -626,12 +622,6 @@ BEGIN
     WHERE ok AND level < cut
       AND NOT (abs(a) <= 1e-9 AND abs(b) <= 1e-9 AND abs(coalesce(people, 0)) <= 1e-9)
     GROUP BY number, position, partner_id, cut),
-  rest_reads AS (
-    SELECT number, position, cut, true AS reads
-    FROM holder_rest, LATERAL (VALUES (1), (2)) AS audience(cut)
-    WHERE ok AND level >= cut
-      AND NOT (abs(a) <= 1e-9 AND abs(b) <= 1e-9 AND abs(coalesce(people, 0)) <= 1e-9)
-    GROUP BY number, position, cut),
   rest_share AS (
     SELECT number, position, cut,
            array_agg(partner_id ORDER BY partner_id) AS partner,
@@ -675,52 +665,38 @@ BEGIN
           GROUP BY later, earlier, key, partner_id, cut) AS partner_change
     GROUP BY later, earlier, key, cut),
   change_key AS (SELECT DISTINCT later, earlier, key FROM holder_change),
-  change_reads AS (
-    SELECT later, earlier, key, cut, true AS reads
-    FROM holder_change, LATERAL (VALUES (1), (2)) AS audience(cut)
-    WHERE changed AND level >= cut
-    GROUP BY later, earlier, key, cut),
   ordered AS (
     SELECT 0 AS grp, d.number AS o1, 0 AS o2, d.width AS o3, d.key AS o4, 0 AS o5,
       ROW(1::smallint, d.number, 0, d.key, d.breakdown, d.reason,
           coalesce(d.total_people, 'Infinity'::double precision),
           d.total_a, d.total_b, d.partners,
-          d.m_partner, d.m_ok, d.m_a, d.m_b, d.m_people, coalesce(d.m_reads, false),
-          d.p_partner, d.p_ok, d.p_a, d.p_b, d.p_people, coalesce(d.p_reads, false)
-         )::tablero_release_unknown AS unknown
+          d.m_partner, d.m_ok, d.m_a, d.m_b, d.m_people,
+          d.p_partner, d.p_ok, d.p_a, d.p_b, d.p_people)::tablero_release_unknown AS unknown
     FROM decided d
     UNION ALL
     SELECT 0, r.number, 1, 0, '', r.position,
       ROW(2::smallint, r.number, r.position, r.margin, NULL, NULL, NULL, NULL, NULL, NULL,
           coalesce(m.partner, '{}'), coalesce(m.ok, '{}'), coalesce(m.a, '{}'),
-          coalesce(m.b, '{}'), coalesce(m.people, '{}'), mr.reads IS NOT NULL,
+          coalesce(m.b, '{}'), coalesce(m.people, '{}'),
           coalesce(p.partner, '{}'), coalesce(p.ok, '{}'), coalesce(p.a, '{}'),
-          coalesce(p.b, '{}'), coalesce(p.people, '{}'), pr.reads IS NOT NULL
-         )::tablero_release_unknown
+          coalesce(p.b, '{}'), coalesce(p.people, '{}'))::tablero_release_unknown
     FROM numbered r
     LEFT JOIN rest_share m ON (m.number, m.position, m.cut) = (r.number, r.position, 1)
     LEFT JOIN rest_share p ON (p.number, p.position, p.cut) = (r.number, r.position, 2)
-    LEFT JOIN rest_reads mr ON (mr.number, mr.position, mr.cut) = (r.number, r.position, 1)
-    LEFT JOIN rest_reads pr ON (pr.number, pr.position, pr.cut) = (r.number, r.position, 2)
     UNION ALL
     SELECT 1, k.later, k.earlier,
       CASE WHEN k.key = '' THEN 0 ELSE cardinality(string_to_array(k.key, ';')) END,
       k.key, 0,
       ROW(3::smallint, k.later, k.earlier, k.key, NULL, NULL, NULL, NULL, NULL, NULL,
           coalesce(m.partner, '{}'), coalesce(m.ok, '{}'), coalesce(m.a, '{}'),
-          coalesce(m.b, '{}'), coalesce(m.people, '{}'), mr.reads IS NOT NULL,
+          coalesce(m.b, '{}'), coalesce(m.people, '{}'),
           coalesce(p.partner, '{}'), coalesce(p.ok, '{}'), coalesce(p.a, '{}'),
-          coalesce(p.b, '{}'), coalesce(p.people, '{}'), pr.reads IS NOT NULL
-         )::tablero_release_unknown
+          coalesce(p.b, '{}'), coalesce(p.people, '{}'))::tablero_release_unknown
     FROM change_key k
     LEFT JOIN change_share m
       ON (m.later, m.earlier, m.key, m.cut) = (k.later, k.earlier, k.key, 1)
     LEFT JOIN change_share p
-      ON (p.later, p.earlier, p.key, p.cut) = (k.later, k.earlier, k.key, 2)
-    LEFT JOIN change_reads mr
-      ON (mr.later, mr.earlier, mr.key, mr.cut) = (k.later, k.earlier, k.key, 1)
-    LEFT JOIN change_reads pr
-      ON (pr.later, pr.earlier, pr.key, pr.cut) = (k.later, k.earlier, k.key, 2))
+      ON (p.later, p.earlier, p.key, p.cut) = (k.later, k.earlier, k.key, 2))
   SELECT (SELECT array_agg(unknown ORDER BY grp, o1, o2, o3, o4 COLLATE "C", o5)
           FROM ordered),
          (SELECT array_agg(ROW(number, position, margin, parts)::tablero_release_relation)
@@ -738,8 +714,8 @@ BEGIN
     SELECT x.kind, x.number, x.position, x.key, n::integer AS n
     FROM unnest(u) WITH ORDINALITY AS x(kind, number, position, key, breakdown, reason,
                                         people, total_a, total_b, partners, m_partner, m_ok,
-                                        m_a, m_b, m_people, m_reads, p_partner, p_ok, p_a,
-                                        p_b, p_people, p_reads, n)),
+                                        m_a, m_b, m_people, p_partner, p_ok, p_a, p_b,
+                                        p_people, n)),
   cell AS (SELECT number, key, n FROM idx WHERE kind = 1)
   SELECT array_agg(equation)
   INTO eq

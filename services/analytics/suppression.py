@@ -161,7 +161,6 @@ class Unknown:
     release: int  # the (later) release it belongs to
     breakdown: Breakdown  # the cell; for a remainder, its total
     unread: dict[Level, dict[int, Share]]
-    reads_some: dict[Level, bool]  # whether the audience reads part of it
     people: float = math.inf  # for a shown cell of this release: the size that hides least
 
     def unknown_to(self, audience: Level, own: int | None) -> bool:
@@ -172,8 +171,7 @@ class Unknown:
         if self.kind == "cell" and own is None:
             return True
         rest = {p: s for p, s in self.unread[audience].items() if p != own}
-        knows_some = own is not None or self.reads_some[audience]
-        floor = system.rules.left_after_one if knows_some else None
+        floor = system.rules.left_after_one  # what is inferred, not published: as for SEEN_PARTS
         return unsafe(rest, system.aggregation, system.rules, floor) is not None
 
 
@@ -241,8 +239,7 @@ class System:
         self, kind: str, r: int, b: Breakdown, shares: Shares, *, nonzero: bool = False
     ) -> int:
         unread = _nonzero_unread(shares) if nonzero else _unread(shares)
-        reads_some = {a: any(known >= a for _, _, known in shares) for a in AUDIENCES}
-        self.unknowns.append(Unknown(kind, r, b, unread, reads_some))
+        self.unknowns.append(Unknown(kind, r, b, unread))
         return len(self.unknowns) - 1
 
     def is_hidden(self, i: int) -> bool:
