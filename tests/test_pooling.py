@@ -20,6 +20,7 @@ from api.settings import Settings
 from seeds.demo import seed_demo
 from services.viewer import ANONYMOUS
 from tests.database import TestServer
+from tests.factories import DEMO_TODAY
 
 POOL_DATABASE = "tablero_pooling"
 CONTACTS = """{ collaborative(slug: "riverside") { partners(first: 50) {
@@ -32,7 +33,7 @@ async def pooled(migrated: TestServer) -> TestServer:
     await asyncio.to_thread(upgrade, migrated.owner_url(POOL_DATABASE))
     owner = Database.connect(migrated.owner_url(POOL_DATABASE), pool_size=1)
     async with owner.unit_of_work(ANONYMOUS) as session:
-        await seed_demo(session)
+        await seed_demo(session, today=DEMO_TODAY)
     await owner.dispose()
     return migrated
 

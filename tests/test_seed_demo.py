@@ -13,6 +13,7 @@ from sqlmodel import select
 from api.auth import issue_token
 from api.settings import Settings
 from seeds.demo import ACCOUNTS, SLUG, seed_demo
+from seeds.demo_calendar import seeding_on
 from seeds.demo_measures import INDICATORS, MEASURES
 from seeds.demo_observations import generate
 from services.accounts.models import Membership
@@ -35,7 +36,7 @@ from services.partners.models import Partner, PartnerKind, ProfileVisibility
 from services.periods import Granularity
 from services.viewer import Role
 from services.visibility import Visibility
-from tests.factories import graphql
+from tests.factories import DEMO_TODAY, graphql
 
 PARTNERS = """
 query($slug: String!) { collaborative(slug: $slug) { partners(first: 50) {
@@ -45,8 +46,8 @@ query($slug: String!) { collaborative(slug: $slug) { partners(first: 50) {
 
 async def test_the_demo_has_one_account_per_role_and_several_partners(session) -> None:
     # when
-    assert await seed_demo(session) is True
-    assert await seed_demo(session) is False  # a second run writes nothing
+    assert await seed_demo(session, today=DEMO_TODAY) is True
+    assert await seed_demo(session, today=DEMO_TODAY) is False  # a second run writes nothing
     # then
     roles = {m.role for m in (await session.exec(select(Membership))).all()}
     assert roles >= {
@@ -86,7 +87,7 @@ async def test_each_demo_viewer_sees_what_their_role_allows(
     contacts_seen: str | set[str],
 ) -> None:
     # given
-    await seed_demo(session)
+    await seed_demo(session, today=DEMO_TODAY)
     account = next((a for a in ACCOUNTS if a.email == email), None)
     headers = {"Authorization": f"Bearer {issue_token(settings, account.email)}"} if account else {}
     # when
@@ -103,17 +104,18 @@ async def test_each_demo_viewer_sees_what_their_role_allows(
 def test_the_demo_values_are_the_same_on_every_run() -> None:
     def values() -> list:
         rng = Random(2026)
-        return [
-            generate(rng, s.unit, s.direction, s.granularity, s.dims, s.series)
-            for s in (*INDICATORS, *MEASURES)
-        ]
+        with seeding_on(DEMO_TODAY):
+            return [
+                generate(rng, s.unit, s.direction, s.granularity, s.dims, s.series)
+                for s in (*INDICATORS, *MEASURES)
+            ]
 
     assert values() == values()
 
 
 async def test_partners_of_every_kind_take_part_and_organizations_report(session) -> None:
     # when
-    await seed_demo(session)
+    await seed_demo(session, today=DEMO_TODAY)
     # then
     kinds = {p.kind for p in (await session.exec(select(Partner))).all()}
     assert kinds >= {PartnerKind.BACKBONE, PartnerKind.FUNDER, PartnerKind.RESIDENT_GROUP}
@@ -129,7 +131,7 @@ async def test_partners_of_every_kind_take_part_and_organizations_report(session
 
 async def test_the_common_agenda_has_results_in_several_domains(session) -> None:
     # when
-    await seed_demo(session)
+    await seed_demo(session, today=DEMO_TODAY)
     # then
     domains = {d.name for d in (await session.exec(select(Domain))).all()}
     assert domains >= {"Education", "Housing", "Digital inclusion", "Health"}
@@ -139,7 +141,7 @@ async def test_the_common_agenda_has_results_in_several_domains(session) -> None
 
 async def test_indicators_and_measures_are_disaggregated_by_race_and_more(session) -> None:
     # when
-    await seed_demo(session)
+    await seed_demo(session, today=DEMO_TODAY)
     # then
     dimensions = {d.id: d.key for d in (await session.exec(select(Dimension))).all()}
     indicators = (await session.exec(select(Indicator))).all()
@@ -160,7 +162,7 @@ async def test_indicators_and_measures_are_disaggregated_by_race_and_more(sessio
 
 async def test_detailed_categories_roll_up_to_the_standard_ones(session) -> None:
     # when
-    await seed_demo(session)
+    await seed_demo(session, today=DEMO_TODAY)
     # then
     categories = {c.id: c for c in (await session.exec(select(DimensionCategory))).all()}
     rolled = {
@@ -173,7 +175,7 @@ async def test_detailed_categories_roll_up_to_the_standard_ones(session) -> None
 
 async def test_three_partners_adopt_one_shared_measure(session) -> None:
     # when
-    await seed_demo(session)
+    await seed_demo(session, today=DEMO_TODAY)
     # then
     shared = (await session.exec(select(SharedMeasure))).all()
     assert {s.status for s in shared} == {SharedMeasureStatus.RATIFIED}
@@ -189,7 +191,7 @@ async def test_three_partners_adopt_one_shared_measure(session) -> None:
 
 async def test_every_quarterly_subject_has_twelve_quarters(session) -> None:
     # when
-    await seed_demo(session)
+    await seed_demo(session, today=DEMO_TODAY)
     # then
     quarters = [date(year, month, 1) for year in (2023, 2024, 2025) for month in (1, 4, 7, 10)]
     current = (await session.exec(select(Observation).where(Observation.is_current))).all()
@@ -211,7 +213,7 @@ async def test_every_quarterly_subject_has_twelve_quarters(session) -> None:
 
 async def test_values_agree_with_their_numerators_and_cells_add_up_to_totals(session) -> None:
     # when
-    await seed_demo(session)
+    await seed_demo(session, today=DEMO_TODAY)
     # then
     subjects = [
         *(await session.exec(select(PerformanceMeasure))).all(),
@@ -244,7 +246,7 @@ async def test_values_agree_with_their_numerators_and_cells_add_up_to_totals(ses
 
 async def test_suppressed_cells_drafts_and_a_correction_are_kept(session) -> None:
     # when
-    await seed_demo(session)
+    await seed_demo(session, today=DEMO_TODAY)
     # then
     rows = (await session.exec(select(Observation))).all()
     suppressed = [o for o in rows if o.suppressed_at_source is not None]
@@ -255,7 +257,7 @@ async def test_suppressed_cells_drafts_and_a_correction_are_kept(session) -> Non
     assert {o.visibility for o in drafts} == {Visibility.PRIVATE}
     assert {o.period_start for o in drafts} == {date(2025, 10, 1)}
     by_id = {o.id: o for o in rows}
-    (corrected,) = [o for o in rows if o.revision == 2]
+    (corrected,) = [o for o in rows if o.revision == 2 and o.correction_reason.startswith("July")]
     first = by_id[corrected.previous_id]
     assert corrected.is_current
     assert corrected.correction_reason
@@ -267,7 +269,7 @@ async def test_suppressed_cells_drafts_and_a_correction_are_kept(session) -> Non
 
 async def test_targets_are_set_for_totals_and_for_a_cell(session) -> None:
     # when
-    await seed_demo(session)
+    await seed_demo(session, today=DEMO_TODAY)
     # then
     targets = (await session.exec(select(Target))).all()
     assert any(t.breakdown == {} and t.measure_id for t in targets)
@@ -289,7 +291,7 @@ async def test_a_funders_aggregate_on_the_demo_shows_real_and_suppressed_cells(
     from schema.relay import to_global_id
     from seeds.demo import demo_id
 
-    await seed_demo(session)
+    await seed_demo(session, today=DEMO_TODAY)
     await session.flush()
     token = issue_token(settings, "funder@demo.tablero.example")
     body = await graphql(
@@ -305,7 +307,64 @@ async def test_a_funders_aggregate_on_the_demo_shows_real_and_suppressed_cells(
     assert all(c["partners"] >= 3 and c["n"] >= 11 for c in shown)
     assert hidden
     assert all(c["reason"] for c in hidden)
-    assert {c["reason"] for c in hidden} == {"SUPPRESSED_AT_SOURCE", "COMPLEMENTARY"}
+    assert {c["reason"] for c in hidden} == {
+        "SUPPRESSED_AT_SOURCE",
+        "COMPLEMENTARY",
+        "NOT_RELEASED",  # the latest closed quarter waits for its reporting deadline
+    }
+    assert {c["period"]["label"] for c in hidden if c["reason"] == "NOT_RELEASED"} == {"2025-Q4"}
+
+
+async def test_the_demo_ends_at_the_latest_closed_quarter_of_the_day_it_is_seeded(
+    session, client, settings: Settings
+) -> None:
+    """Seeded on 1 December 2026: three years up to 2026-Q3; every closed quarter released
+    but the latest, which waits for its deadline; one release revised with a note."""
+    from schema.relay import to_global_id
+    from seeds.demo import demo_id
+
+    await seed_demo(session, today=date(2026, 12, 1))
+    quarterly = (
+        await session.exec(
+            select(Observation).where(Observation.granularity == Granularity.QUARTER)
+        )
+    ).all()
+    assert max(o.period_start for o in quarterly) == date(2026, 7, 1)
+    assert min(o.period_start for o in quarterly) == date(2023, 10, 1)
+    funder = {"Authorization": f"Bearer {issue_token(settings, 'funder@demo.tablero.example')}"}
+    query = """query($of: ID!) { aggregate(of: $of) {
+      releases { number period { label } summary }
+      cells { period { label } value reason release { number } } } }"""
+    internet = to_global_id("SharedMeasure", demo_id("shared_measure", "internet"))
+    body = await graphql(client, query, {"of": internet}, funder)
+    cells = {c["period"]["label"]: c for c in body["data"]["aggregate"]["cells"]}
+    assert cells["2026-Q3"]["reason"] == "NOT_RELEASED"
+    assert all(c["value"] is not None for p, c in cells.items() if p != "2026-Q3")
+    revised = [r for r in body["data"]["aggregate"]["releases"] if r["number"] == 2]
+    assert [r["period"]["label"] for r in revised] == ["2026-Q2"]
+    assert "re-ran their 2026-Q2 screening counts" in revised[0]["summary"]
+    # partners have reported the latest closed quarter
+    accountability = """query { accountability(slug: "riverside", asOf: "2026-12-01") {
+      partners { partner { name } reporting { expected reported } } } }"""
+    steward = {"Authorization": f"Bearer {issue_token(settings, 'backbone@demo.tablero.example')}"}
+    rows = (await graphql(client, accountability, {}, steward))["data"]["accountability"]
+    reporting = {p["partner"]["name"]: p["reporting"] for p in rows["partners"]}
+    assert reporting["Digital Bridge"]["expected"] == reporting["Digital Bridge"]["reported"] > 0
+
+
+async def test_private_measures_adopt_a_shared_measure_and_stay_hidden_behind_each_other(
+    session,
+) -> None:
+    await seed_demo(session, today=DEMO_TODAY)
+    adopting = (
+        await session.exec(
+            select(PerformanceMeasure).where(
+                PerformanceMeasure.shared_measure_id.is_not(None),  # type: ignore[union-attr]
+                PerformanceMeasure.visibility == Visibility.PRIVATE,
+            )
+        )
+    ).all()
+    assert len(adopting) >= 3
 
 
 async def test_the_demo_has_an_open_a_ratified_and_a_rejected_proposal(session) -> None:
@@ -313,7 +372,7 @@ async def test_the_demo_has_an_open_a_ratified_and_a_rejected_proposal(session) 
     from services.governance.tally import Tally
 
     # when
-    await seed_demo(session)
+    await seed_demo(session, today=DEMO_TODAY)
     # then
     proposals = (await session.exec(select(Proposal))).all()
     assert sorted(p.status for p in proposals) == sorted(
@@ -333,7 +392,7 @@ DEMO_ACCOUNTABILITY = """query { accountability(slug: "riverside", asOf: "2026-1
 async def test_the_demo_holds_everyone_to_action_items_the_backbone_and_funder_too(
     session, client, settings: Settings
 ) -> None:
-    await seed_demo(session)
+    await seed_demo(session, today=DEMO_TODAY)
     await session.flush()
     token = issue_token(settings, "resident@demo.tablero.example")
     body = await graphql(client, DEMO_ACCOUNTABILITY, None, {"Authorization": f"Bearer {token}"})
@@ -356,7 +415,7 @@ async def test_the_demo_has_a_public_dashboard_a_members_only_one_and_stories(
     client, session, settings: Settings, email: str | None
 ) -> None:
     # given
-    await seed_demo(session)
+    await seed_demo(session, today=DEMO_TODAY)
     headers = {"Authorization": f"Bearer {issue_token(settings, email)}"} if email else {}
     # when
     public = await graphql(client, DEMO_DASHBOARD, {"slug": "community-dashboard"}, headers)
@@ -389,7 +448,7 @@ async def test_a_spanish_speaking_member_reads_the_demo_agenda_in_spanish(
     client, session, settings: Settings
 ) -> None:
     # given the demo, and a resident whose browser prefers Spanish
-    await seed_demo(session)
+    await seed_demo(session, today=DEMO_TODAY)
     headers = {
         "Authorization": f"Bearer {issue_token(settings, 'resident@demo.tablero.example')}",
         "Accept-Language": "es-US,es;q=0.9,en;q=0.8",

@@ -9,7 +9,7 @@ import pytest
 from api.auth import issue_token
 from api.settings import Settings
 from seeds.demo import seed_demo
-from tests.factories import graphql
+from tests.factories import DEMO_TODAY, graphql
 
 DASHBOARD = """query($language: String) {
   dashboard(collaborativeSlug: "riverside", slug: "community-dashboard", language: $language) {
@@ -36,7 +36,7 @@ async def read(client, settings: Settings, headers: dict[str, str], language=Non
 
 @pytest.fixture
 async def demo(session) -> None:
-    await seed_demo(session)
+    await seed_demo(session, today=DEMO_TODAY)
 
 
 @pytest.mark.parametrize(
