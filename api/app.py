@@ -17,6 +17,7 @@ from api.health import Readiness, healthz
 from api.metrics import Metrics, MetricsMiddleware
 from api.migrate import head_revision
 from api.settings import Settings
+from api.spreadsheets import ObservationFiles
 from schema.root import build_schema
 
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         await owns_database.dispose()
 
     graphql = GraphQLEndpoint(build_schema(), settings, database)
+    files = ObservationFiles(database, graphql.verifier)
     routes = [
         Route("/graphql", graphql.handle, methods=["GET", "POST"]),
         Route(
@@ -46,6 +48,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             AggregateExport(database, graphql.verifier).handle,
             methods=["GET"],
         ),
+        Route("/templates/{file}", files.template, methods=["GET"]),
+        Route("/export/observations/{file}", files.export, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", Readiness(database, head_revision()).handle, methods=["GET"]),
     ]

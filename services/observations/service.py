@@ -115,13 +115,16 @@ async def record_batch(
     path: str = "observations",
     numbering: Callable[[int], str] = str,
     written: Written | None = None,
+    found: Sequence[Problem] = (),
 ) -> Recorded:
     """Check every row, then write them all or nothing; a key seen before writes nothing.
 
     The one way observations enter the database, whether they came as a GraphQL batch or
-    as a spreadsheet: the same rules, the same idempotency, the same problems.
+    as a spreadsheet: the same rules, the same idempotency, the same problems. `found` are
+    problems the caller met before (cells of a file it could not read): they refuse the
+    batch too, listed with the rest.
     """
-    earlier = await _earlier_batch(session, subject, key)
+    earlier = await earlier_batch(session, subject, key)
     if earlier is not None:
         return Recorded(batch=earlier, replayed=True)
     rules = await rules_for(session=session, subject=subject)
@@ -130,6 +133,7 @@ async def record_batch(
         validate_batch, rows, rules, path=path, numbering=numbering
     )
     problems += await _already_reported(session, subject, rows, path, numbering)
+    problems += found
     if problems:
         raise DomainError(problems)
     batch = ObservationBatch(
@@ -152,7 +156,7 @@ async def record_batch(
                     await written(min(end, len(clean)))
     except IntegrityError as e:
         # A concurrent request with the same key or cell got there first.
-        replayed = await _earlier_batch(session, subject, key)
+        replayed = await earlier_batch(session, subject, key)
         if replayed is not None:
             return Recorded(batch=replayed, replayed=True)
         raise DomainError.single(
@@ -161,9 +165,10 @@ async def record_batch(
     return Recorded(batch=batch, replayed=False)
 
 
-async def _earlier_batch(
+async def earlier_batch(
     session: AsyncSession, subject: Reported, key: BatchKey
 ) -> ObservationBatch | None:
+    """The batch recorded under this key, if any; the key with other content is refused."""
     statement = select(ObservationBatch).where(
         ObservationBatch.collaborative_id == subject.row.collaborative_id,
         ObservationBatch.subject_id == subject.row.id,
