@@ -27,6 +27,7 @@ class Imports:
     count_id: str  # Casa's public count measure, quarterly, no dimensions
     private_id: str  # Casa's private measure
     indicator_id: str  # a public indicator, yearly, by race
+    scored_ids: tuple[str, ...]  # three alike measures of Casa, scores by race and language
     viewers: dict[str, dict[str, str]]  # viewer kind -> headers
 
 
@@ -52,6 +53,10 @@ async def build_imports(session: Any, settings: Settings) -> Imports:
     )
     count = await make_measure(session, casa, visibility=Visibility.PUBLIC, name="Families")
     private = await make_measure(session, casa, visibility=Visibility.PRIVATE, name="Private")
+    scored = [
+        await make_measure(session, casa, dimensions=(race, language), unit="score", name=name)
+        for name in ("Scores", "Scores again", "Scores once more")
+    ]
     indicator = await make_indicator(
         session, await make_result(session, collaborative), dimensions=(race,)
     )
@@ -65,6 +70,7 @@ async def build_imports(session: Any, settings: Settings) -> Imports:
         count_id=to_global_id("Measure", count.id),
         private_id=to_global_id("Measure", private.id),
         indicator_id=to_global_id("Indicator", indicator.id),
+        scored_ids=tuple(to_global_id("Measure", m.id) for m in scored),
         viewers={
             "anonymous": {},
             "staff": await member(Role.PARTNER_STAFF, casa),
