@@ -25,6 +25,7 @@ from schema.dimensions import mutations as dimension_mutations
 from schema.governance import mutations as governance_mutations
 from schema.governance import rules as governance_rules
 from schema.imports import mutations as import_mutations
+from schema.imports.queries import resolve_import_progress
 from schema.imports.types import ImportProgress
 from schema.indicators import mutations as indicator_mutations
 from schema.measures import mutations as measure_mutations
@@ -89,7 +90,7 @@ class Query:
     )
 
     import_progress: ImportProgress | None = strawberry.field(
-        resolver=import_mutations.resolve_import_progress,
+        resolver=resolve_import_progress,
         description="How far the import of a file (by its SHA-256) into a measure or an "
         "indicator has got, for whoever may import into it, while its upload runs and for 15 "
         "minutes after. Kept by the server process that runs the import.",

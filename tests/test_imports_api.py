@@ -12,7 +12,7 @@ from datetime import datetime
 
 import openpyxl
 import pytest
-from sqlmodel import func, select
+from sqlmodel import func, select, text
 
 from api.settings import Settings
 from services.observations.models import Observation
@@ -101,6 +101,28 @@ async def test_a_file_imported_as_drafts_stays_its_owners_until_published(
     assert payload["import"]["status"] == "DRAFT"
     assert {o["status"] for o in await observations(client, setup, "staff")} == {"DRAFT"}
     assert await observations(client, setup, "resident") == []
+
+
+async def test_each_imported_row_is_in_the_audit_trail_as_a_row_trigger_would_record_it(
+    client, setup: Imports, session
+) -> None:
+    # given: a file imported as drafts by the partner's API key
+    await upload(client, setup.measure_id, GOOD.encode(), setup.viewers["api_key"], status="DRAFT")
+    # when
+    events = (
+        await session.exec(
+            text(
+                "SELECT e.operation, e.row_id = o.id, e.partner_id = o.partner_id, e.visibility,"
+                " e.before, e.after = to_jsonb(o), e.api_key_id IS NOT NULL, e.collaborative_id"
+                " = o.collaborative_id FROM audit_event e JOIN observation o ON o.id = e.row_id"
+                " WHERE e.table_name = 'observation'"
+            )
+        )
+    ).all()
+    # then: one event per observation, private while a draft, the row as it was written
+    assert [tuple(e) for e in events] == [
+        ("insert", True, True, "private", None, True, True, True)
+    ] * 3
 
 
 async def test_every_problem_of_a_file_is_listed_by_row_and_column_and_nothing_is_written(

@@ -9,12 +9,11 @@ from strawberry.types import Info
 from api.context import Context
 from schema.enums import ObservationStatusEnum
 from schema.errors import UserError, attempt
-from schema.imports.types import ImportProgress, ObservationImport
+from schema.imports.types import ObservationImport
 from schema.observations.mutations import subject_ids
 from services.errors import DomainError, ErrorCode
 from services.imports import service as imports
 from services.observations.models import ObservationStatus
-from services.observations.subjects import reportable
 
 
 @strawberry.input
@@ -67,19 +66,3 @@ async def import_observations(
         )
     finally:
         await upload.close()
-
-
-async def resolve_import_progress(
-    info: Info[Context, None], subject_id: strawberry.ID, file_sha256: str
-) -> ImportProgress | None:
-    """Null for an unknown import, one on a subject the viewer may not import into, and one
-    running in another server process."""
-    ctx = info.context
-    try:
-        subject = await reportable(
-            session=ctx.session, viewer=ctx.viewer, **subject_ids(subject_id)
-        )
-    except DomainError:
-        return None
-    progress = ctx.imports.get((subject.row.id, file_sha256.strip().lower()))
-    return ImportProgress.of(progress) if progress else None

@@ -2,8 +2,8 @@
 
 An import updates its Progress in place as it reads, checks and writes; the API keeps the
 Progress of recent imports in a ProgressBoard (one per process) that `importProgress` reads
-while the upload's own request is still running. Plain data: no I/O, no clock but the one
-given.
+while the upload's own request is still running. Plain data in memory, no I/O: a process
+knows its own imports only (the answer to `importProgress` says so by being null elsewhere).
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from services.measures import service as measures
 from services.observations.models import Observation, ObservationStatus
 from services.observations.service import READ_ONLY, BatchKey, earlier_batch, record_batch
 from services.observations.subjects import Reported, readable, reportable, rules_for
-from services.periods import label
+from services.periods import Granularity, label
 from services.spreadsheets.reading import MAX_FILE_BYTES, Format, open_sheet
 from services.viewer import Viewer
 
@@ -135,7 +135,7 @@ async def import_file(
 
 
 def _read(
-    source: IO[bytes], filename: str, layout: Layout, granularity: Any, progress: Progress
+    source: IO[bytes], filename: str, layout: Layout, granularity: Granularity, progress: Progress
 ) -> tuple[Format, Parsed]:
     sheet = open_sheet(source, filename, layout.known)
     if sheet.format is Format.CSV:

@@ -224,7 +224,7 @@ async def _insert(
             "api_key_id": viewer.api_key_id,
             "ids": list(ids),
             "period_starts": [r.period_start for r in rows],
-            "breakdowns": [json.dumps(r.breakdown, sort_keys=True) for r in rows],
+            "breakdowns": [json.dumps(r.breakdown) for r in rows],  # jsonb orders keys itself
             "breakdown_keys": [r.breakdown_key for r in rows],
             "values": [r.value for r in rows],
             "numerators": [r.numerator for r in rows],
