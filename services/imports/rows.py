@@ -8,8 +8,9 @@ Problems name the spreadsheet's row and the column's name: `("file", "12", "valu
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -25,14 +26,21 @@ from services.spreadsheets.reading import Cell, Format, Sheet, column_key, refus
 
 MAX_ROWS = 200_000
 MAX_SHORT_TEXT = 100  # any cell but a note: periods, numbers, categories, markers
-NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
-WHOLE = re.compile(r"[+-]?\d+")
+# ASCII digits only: Python's \d and float() would also take other scripts' digits.
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+", re.ASCII)
+WHOLE = re.compile(r"[+-]?\d+", re.ASCII)
 LABELS = {
-    Granularity.MONTH: (re.compile(r"(\d{4})-(\d{1,2})"), "2025-03"),
-    Granularity.QUARTER: (re.compile(r"(\d{4})\s*-?\s*Q([1-4])", re.IGNORECASE), "2025-Q1"),
-    Granularity.YEAR: (re.compile(r"(\d{4})"), "2025"),
-    Granularity.SCHOOL_YEAR: (re.compile(r"(\d{4})\s*[-/]\s*(\d{2}|\d{4})"), "2025-26"),
+    Granularity.MONTH: (re.compile(r"(\d{4})-(\d{1,2})", re.ASCII), "2025-03"),
+    Granularity.QUARTER: (
+        re.compile(r"(\d{4})\s*-?\s*Q([1-4])", re.IGNORECASE | re.ASCII),
+        "2025-Q1",
+    ),
+    Granularity.YEAR: (re.compile(r"(\d{4})", re.ASCII), "2025"),
+    Granularity.SCHOOL_YEAR: (
+        re.compile(r"(\d{4})\s*[-/]\s*(\d{2}|\d{4})", re.ASCII),
+        "2025-26",
+    ),
 }
 PROGRESS_EVERY = 1_000
 
@@ -51,16 +59,18 @@ def read_rows(
 ) -> Parsed:
     """Every row of the sheet, read; the header must name the layout's columns."""
     columns = _columns(sheet.header, layout)
+    readers = [_reader(c, layout, granularity, sheet.decimal_comma) for c in columns]
     parsed = Parsed()
     seen = 0
     for line, cells in sheet.rows:
         seen += 1
         if seen > MAX_ROWS:
             raise refused(f"has more than {MAX_ROWS:,} rows: split it into several files")
-        row, problems = _row(line, cells, columns, layout, granularity, sheet)
-        parsed.problems += problems
-        if row is not None:
-            parsed.rows.append(row)
+        row, problems = _row(line, cells, columns, readers, sheet.format is Format.CSV)
+        if problems:
+            parsed.problems += problems
+        else:
+            parsed.rows.append(row)  # type: ignore[arg-type]
             parsed.lines.append(line)
         if progress is not None and seen % PROGRESS_EVERY == 0:
             progress.read(seen)
@@ -117,61 +127,90 @@ def letter(index: int) -> str:
     return name
 
 
+# A column's reader turns a non-blank cell into (where it goes, its value), or raises
+# ValueError saying what is wrong; chosen once per column, as a file has many rows.
+Reader = Callable[[Cell], tuple[str, object]]
+
+
+def _reader(
+    column: str | None, layout: Layout, granularity: Granularity, decimal_comma: bool
+) -> Reader | None:
+    dimension = layout.dimension_of(column) if column else None
+    if column is None:
+        return None
+    if column == cols.PERIOD:
+        return lambda cell: ("period_start", period_of(cell, granularity))
+    if column in (cols.VALUE, cols.NUMERATOR, cols.DENOMINATOR):
+        return lambda cell: (column, number_of(cell, decimal_comma))
+    if column == cols.N:
+        return lambda cell: ("n", count_of(cell))
+    if column == cols.SUPPRESSED:
+        return lambda cell: ("suppressed_at_source", text_of(cell).strip())
+    if column == cols.NOTE:
+        return lambda cell: ("note", text_of(cell))
+    return lambda cell: ("breakdown", (dimension, text_of(cell).strip()))
+
+
 def _row(
     line: int,
     cells: Sequence[Cell],
     columns: Sequence[str | None],
-    layout: Layout,
-    granularity: Granularity,
-    sheet: Sheet,
+    readers: Sequence[Reader | None],
+    is_csv: bool,
 ) -> tuple[ObservationInput | None, list[Problem]]:
     problems: list[Problem] = []
     values: dict[str, object] = {}
     breakdown: dict[str, str] = {}
-
-    def problem(column: str, code: ErrorCode, message: str) -> None:
-        problems.append(Problem(("file", str(line), column), code, message))
-
     for index, cell in enumerate(cells):
-        if sheet.format is Format.CSV and isinstance(cell, str):
-            cell = undefused(cell)
+        if is_csv and cell[:1] == "'":  # type: ignore[index]
+            cell = undefused(cell)  # type: ignore[arg-type]
         if _blank(cell):
             continue
-        column = columns[index] if index < len(columns) else None
-        if column is None:
-            problem(
-                f"column {letter(index)}",
-                ErrorCode.INVALID,
-                "has a value but no header: name the column or clear the cell",
-            )
+        reader = readers[index] if index < len(readers) else None
+        if reader is None:
+            problems.append(_problem(line, f"column {letter(index)}", ErrorCode.INVALID, NO_HEADER))
             continue
-        if column != cols.NOTE and isinstance(cell, str) and len(cell.strip()) > MAX_SHORT_TEXT:
-            problem(column, ErrorCode.TOO_LONG, f"must be at most {MAX_SHORT_TEXT} characters")
+        column = columns[index] or ""
+        long = (
+            type(cell) is str and len(cell) > MAX_SHORT_TEXT and len(cell.strip()) > MAX_SHORT_TEXT
+        )
+        if long and column != cols.NOTE:
+            message = f"must be at most {MAX_SHORT_TEXT} characters"
+            problems.append(_problem(line, column, ErrorCode.TOO_LONG, message))
             continue
         try:
-            if column == cols.PERIOD:
-                values["period_start"] = period_of(cell, granularity)
-            elif column in (cols.VALUE, cols.NUMERATOR, cols.DENOMINATOR):
-                values[column] = number_of(cell, sheet.decimal_comma)
-            elif column == cols.N:
-                values["n"] = count_of(cell)
-            elif column == cols.SUPPRESSED:
-                values["suppressed_at_source"] = text_of(cell).strip()
-            elif column == cols.NOTE:
-                values["note"] = text_of(cell)
-            else:
-                breakdown[layout.dimension_of(column) or column] = text_of(cell).strip()
+            target, value = reader(cell)
         except ValueError as e:
-            problem(column, ErrorCode.INVALID, str(e))
+            problems.append(_problem(line, column, ErrorCode.INVALID, str(e)))
+            continue
+        if target == "breakdown":
+            dimension, category = value  # type: ignore[misc]
+            breakdown[dimension] = category
+        else:
+            values[target] = value
     if "period_start" not in values and not any(p.field[2:] == (cols.PERIOD,) for p in problems):
-        problem(cols.PERIOD, ErrorCode.REQUIRED, "is empty: every row needs its period")
+        message = "is empty: every row needs its period"
+        problems.append(_problem(line, cols.PERIOD, ErrorCode.REQUIRED, message))
     if problems:
         return None, problems
     return ObservationInput(breakdown=breakdown, **values), []  # type: ignore[arg-type]
 
 
+def _longer(cell: Cell, limit: int) -> bool:
+    return type(cell) is str and len(cell) > limit and len(cell.strip()) > limit
+
+
+NO_HEADER = "has a value but no header: name the column or clear the cell"
+
+
+def _problem(line: int, column: str, code: ErrorCode, message: str) -> Problem:
+    return Problem(("file", str(line), column), code, message)
+
+
 def _blank(cell: Cell) -> bool:
-    return cell is None or (isinstance(cell, str) and not cell.strip())
+    if type(cell) is str:
+        return not cell or cell.isspace()
+    return cell is None
 
 
 def period_of(cell: Cell, granularity: Granularity) -> date:
@@ -180,20 +219,23 @@ def period_of(cell: Cell, granularity: Granularity) -> date:
         return cell.date()
     if isinstance(cell, date):
         return cell
-    text = text_of(cell).strip()
+    return _period(text_of(cell).strip(), granularity)
+
+
+@functools.lru_cache(maxsize=4096)  # a file repeats each period for every cell
+def _period(text: str, granularity: Granularity) -> date:
+    pattern, example = LABELS[granularity]
+    found = pattern.fullmatch(text)
+    start = _start(granularity, found) if found else None
+    if start is not None:
+        return start
     try:
         return date.fromisoformat(text)
     except ValueError:
-        pass
-    pattern, example = LABELS[granularity]
-    match = pattern.fullmatch(text)
-    start = _start(granularity, match) if match else None
-    if start is None:
         raise ValueError(
             f"'{text}' is not a period: write it as {example} or as its first day, "
             f"{_first_day_example(granularity)}"
-        )
-    return start
+        ) from None
 
 
 def _start(granularity: Granularity, found: re.Match[str]) -> date | None:
@@ -268,6 +310,8 @@ def _bounded(count: int) -> int:
 
 def text_of(cell: Cell) -> str:
     """A cell as text: numbers in full, dates as YYYY-MM-DD."""
+    if type(cell) is str:
+        return cell
     if cell is None:
         return ""
     if isinstance(cell, bool):

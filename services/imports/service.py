@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 from uuid import UUID
@@ -28,7 +28,7 @@ from services.imports.rows import LABELS, Parsed, read_rows
 from services.indicators import service as indicators
 from services.measures import service as measures
 from services.observations.models import Observation, ObservationStatus
-from services.observations.service import READ_ONLY, BatchKey, earlier_batch, record_batch
+from services.observations.service import BatchKey, earlier_batch, record_batch
 from services.observations.subjects import Reported, readable, reportable, rules_for
 from services.periods import Granularity, label
 from services.spreadsheets.reading import MAX_FILE_BYTES, Format, open_sheet
@@ -224,7 +224,7 @@ async def export(
         session=session, viewer=viewer, measure_id=measure_id, indicator_id=indicator_id
     )
     statement = (
-        select(*READ_ONLY)
+        select(*EXPORTED)
         .where(
             Observation.collaborative_id == subject.row.collaborative_id,
             Observation.subject_id == subject.row.id,
@@ -238,22 +238,37 @@ async def export(
     if not layout.ratio and any(o.numerator is not None for o in found):
         at = columns.index(cols.VALUE) + 1
         columns[at:at] = [cols.NUMERATOR, cols.DENOMINATOR]
-    rows = [list(_cells(o, layout, columns)) for o in found]
+    cells = [_cell_of(column, layout, subject.row.granularity) for column in columns]
+    rows = [[cell(o) for cell in cells] for o in found]
     return Spreadsheet(subject.row.name, tuple(columns), rows, [])
 
 
-def _cells(o: Any, layout: Layout, columns: Sequence[str]) -> Iterator[Any]:
-    for column in columns:
-        dimension = layout.dimension_of(column)
-        if column == cols.PERIOD:
-            yield label(o.granularity, o.period_start)
-        elif dimension is not None:
-            yield o.breakdown.get(dimension, "")
-        elif column == cols.SUPPRESSED:
-            yield o.suppressed_at_source or ""
-        else:
-            value = getattr(o, column)
-            yield "" if value is None else value
+EXPORTED = (
+    Observation.period_start,
+    Observation.breakdown,
+    Observation.value,
+    Observation.numerator,
+    Observation.denominator,
+    Observation.n,
+    Observation.suppressed_at_source,
+    Observation.note,
+)
+
+
+def _cell_of(column: str, layout: Layout, granularity: Granularity) -> Callable[[Any], Any]:
+    """How a column's cell is read from an observation (decided once per column, not cell)."""
+    dimension = layout.dimension_of(column)
+    if column == cols.PERIOD:
+        return lambda o: label(granularity, o.period_start)
+    if dimension is not None:
+        return lambda o: o.breakdown.get(dimension, "")
+    name = column
+
+    def value(o: Any) -> Any:
+        found = getattr(o, name)
+        return "" if found is None else found
+
+    return value
 
 
 async def _guide(session: AsyncSession, subject: Reported, layout: Layout) -> list[list[str]]:
