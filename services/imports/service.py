@@ -27,6 +27,7 @@ from services.imports.progress import Progress, ProgressBoard
 from services.imports.rows import LABELS, Parsed, read_rows
 from services.indicators import service as indicators
 from services.measures import service as measures
+from services.measures.units import Unit
 from services.observations.models import Observation, ObservationStatus
 from services.observations.service import BatchKey, earlier_batch, record_batch
 from services.observations.subjects import Reported, readable, reportable, rules_for
@@ -285,7 +286,15 @@ async def _guide(session: AsyncSession, subject: Reported, layout: Layout) -> li
     granularity = row.granularity.value.replace("_", " ")
     guide = [
         [cols.PERIOD, f"the {granularity}: its label (such as {example}) or its first day"],
-        [cols.VALUE, f"the value, in {unit}; blank if numerator and denominator give it"],
+        [
+            cols.VALUE,
+            f"the value, in {unit}; blank if numerator and denominator give it"
+            + (
+                "; type 45 for 45 %, not 45% (a cell formatted as a percent holds 0.45)"
+                if row.unit is Unit.PERCENT
+                else ""
+            ),
+        ],
     ]
     if layout.ratio:
         guide += [
