@@ -21,9 +21,9 @@ from api.database import Database
 from api.graphql import unauthorized
 from schema.observations.mutations import subject_ids
 from services.errors import DomainError, ErrorCode
-from services.imports import service as imports
+from services.imports import sheets
 from services.imports.files import as_csv, as_xlsx
-from services.imports.service import Spreadsheet
+from services.imports.sheets import Spreadsheet
 from services.spreadsheets.dialect import filename
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -38,10 +38,10 @@ class ObservationFiles:
         self.verifier = verifier
 
     async def template(self, request: Request) -> Response:
-        return await self._answer(request, imports.template, "template")
+        return await self._answer(request, sheets.template, "template")
 
     async def export(self, request: Request) -> Response:
-        return await self._answer(request, imports.export, "observations")
+        return await self._answer(request, sheets.export, "observations")
 
     async def _answer(self, request: Request, read: Read, suffix: str) -> Response:
         try:

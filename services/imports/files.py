@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from services.imports.service import Spreadsheet
+from services.imports.sheets import Spreadsheet
 from services.spreadsheets.dialect import defused, number
 from services.spreadsheets.reading import SHEET_NAME
 from services.spreadsheets.writing import Worksheet, csv_chunks, workbook
