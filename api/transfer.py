@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import typer
 
 IMPORT = """mutation($input: ImportObservationsInput!) { importObservations(input: $input) {
   import { rows status replayed format } userErrors { field code message } } }"""
@@ -149,3 +150,128 @@ def described(error: dict[str, Any]) -> str:
     else:
         where = ".".join(field)
     return f"{where}: {error['message']}"
+
+
+# -- the commands -----------------------------------------------------------------------------
+
+URL = typer.Option(
+    "http://127.0.0.1:8000", "--url", envvar="TABLERO_URL", help="Where Tablero runs."
+)
+TOKEN = typer.Option(None, "--token", envvar="TABLERO_TOKEN", help="A bearer token.")
+API_KEY = typer.Option(None, "--api-key", envvar="TABLERO_API_KEY", help="A partner's API key.")
+MEASURE = typer.Option(None, "--measure", help="A measure's id (as the API gives it).")
+INDICATOR = typer.Option(None, "--indicator", help="An indicator's id (the backbone's).")
+FORMAT = typer.Option("csv", "--format", help="csv or xlsx.")
+OUTPUT = typer.Option(None, "--output", "-o", help="File to write (default: the server's name).")
+
+
+def _subject(measure: str | None, indicator: str | None) -> str:
+    if (measure is None) == (indicator is None):
+        raise TransferError("give one of --measure or --indicator")
+    return (measure or indicator or "").strip()
+
+
+def import_command(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A .csv or .xlsx file."),
+    measure: str | None = MEASURE,
+    indicator: str | None = INDICATOR,
+    draft: bool = typer.Option(False, "--draft", help="Import as drafts, seen only by you."),
+    url: str = URL,
+    token: str | None = TOKEN,
+    api_key: str | None = API_KEY,
+) -> None:
+    """Import a spreadsheet of observations: every row, or none and every problem listed."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn())
+    try:
+        subject = _subject(measure, indicator)
+        server = Server.of(url, token, api_key)
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("uploading", total=None)
+
+            def show(p: dict[str, Any]) -> None:
+                done = p["rowsWritten"] if p["phase"] == "WRITING" else p["rowsRead"]
+                total = p["rowsExpected"] or None
+                bar.update(task, description=p["phase"].lower(), completed=done, total=total)
+
+            payload = import_file(server, subject, file, draft=draft, progress=show)
+    except TransferError as e:
+        raise _fail(e) from e
+    if payload["userErrors"]:
+        for error in payload["userErrors"]:
+            typer.echo(described(error), err=True)
+        typer.secho(
+            f"tablero: {file.name} was not imported: nothing was written.",
+            err=True,
+            fg=typer.colors.RED,
+        )
+        raise typer.Exit(code=1)
+    done = payload["import"]
+    if done["replayed"]:
+        typer.echo(f"{file.name} was imported before ({_rows(done['rows'])}): nothing written.")
+    else:
+        typer.echo(f"Imported {_rows(done['rows'])} from {file.name} ({done['status'].lower()}).")
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"
+
+
+def _download(
+    route: str,
+    measure: str | None,
+    indicator: str | None,
+    fmt: str,
+    output: Path | None,
+    url: str,
+    token: str | None,
+    api_key: str | None,
+) -> None:
+    try:
+        if fmt not in ("csv", "xlsx"):
+            raise TransferError("--format is csv or xlsx")
+        server = Server.of(url, token, api_key)
+        written = download(server, route, _subject(measure, indicator), fmt, output)
+    except TransferError as e:
+        raise _fail(e) from e
+    typer.echo(f"Wrote {written}")
+
+
+def export_command(
+    measure: str | None = MEASURE,
+    indicator: str | None = INDICATOR,
+    fmt: str = FORMAT,
+    output: Path | None = OUTPUT,
+    url: str = URL,
+    token: str | None = TOKEN,
+    api_key: str | None = API_KEY,
+) -> None:
+    """Download a measure's or an indicator's observations, in the columns import reads."""
+    _download("export/observations", measure, indicator, fmt, output, url, token, api_key)
+
+
+def template_command(
+    measure: str | None = MEASURE,
+    indicator: str | None = INDICATOR,
+    fmt: str = FORMAT,
+    output: Path | None = OUTPUT,
+    url: str = URL,
+    token: str | None = TOKEN,
+    api_key: str | None = API_KEY,
+) -> None:
+    """Download the empty spreadsheet to fill in for a measure or an indicator."""
+    _download("templates", measure, indicator, fmt, output, url, token, api_key)
+
+
+def _fail(error: TransferError) -> typer.Exit:
+    typer.secho(f"tablero: {error}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=1)
+
+
+def add_commands(app: typer.Typer) -> None:
+    app.command("import")(import_command)
+    app.command("export")(export_command)
+    app.command("template")(template_command)
