@@ -24,7 +24,7 @@ IMPORT = """mutation($input: ImportObservationsInput!) { importObservations(inpu
   import { rows status replayed format } userErrors { field code message } } }"""
 PROGRESS = """query($id: ID!, $sha: String!) { importProgress(subjectId: $id, fileSha256: $sha) {
   phase rowsRead rowsExpected rowsWritten } }"""
-POLL_SECONDS = 0.3
+POLL_SECONDS = 0.5  # each poll is a request the busy server answers too
 TIMEOUT = httpx.Timeout(30.0, read=600.0)  # a large file takes a while to check and write
 
 

@@ -238,7 +238,7 @@ def zipped(parts: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def zip_bomb(mebibytes: int = 600) -> bytes:
+def zip_bomb(mebibytes: int = 300) -> bytes:
     """A workbook whose sheet inflates from under a MiB to `mebibytes` of zeros."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
