@@ -18,6 +18,7 @@ from api.metrics import Metrics, MetricsMiddleware
 from api.migrate import head_revision
 from api.scheduler import releasing_due_periods
 from api.settings import Settings
+from api.spreadsheets import ObservationFiles
 from schema.root import build_schema
 
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         await owns_database.dispose()
 
     graphql = GraphQLEndpoint(build_schema(), settings, database)
+    files = ObservationFiles(database, graphql.verifier)
     routes = [
         Route("/graphql", graphql.handle, methods=["GET", "POST"]),
         Route(
@@ -48,6 +50,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             AggregateExport(database, graphql.verifier).handle,
             methods=["GET"],
         ),
+        Route("/templates/{file}", files.template, methods=["GET"]),
+        Route("/export/observations/{file}", files.export, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", Readiness(database, head_revision()).handle, methods=["GET"]),
     ]

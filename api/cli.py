@@ -1,4 +1,4 @@
-"""The `tablero` command: serve, migrate, seed, token, schema.
+"""The `tablero` command: serve, migrate, seed, token, schema; import, export, template.
 
 With no TABLERO_DATABASE_URL every command uses the embedded PostgreSQL under
 TABLERO_DATA_DIR; it stops when the last command using it exits.
@@ -18,6 +18,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
+from api import transfer
 from api.settings import Settings, SettingsError
 from services.viewer import ANONYMOUS
 
@@ -346,6 +347,9 @@ def schema() -> None:
     from schema.root import build_schema
 
     typer.echo(build_schema().as_str())
+
+
+transfer.add_commands(app)  # import, export and template: clients of a running Tablero
 
 
 if __name__ == "__main__":

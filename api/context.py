@@ -11,6 +11,7 @@ from starlette.requests import Request
 
 from api.loaders import Loaders
 from api.settings import Settings
+from services.imports.progress import ProgressBoard
 from services.translations.languages import LanguagePreference
 from services.viewer import Viewer
 
@@ -23,6 +24,7 @@ class Context:
     viewer: Viewer
     session: AsyncSession
     loaders: Loaders
+    imports: ProgressBoard = field(default_factory=ProgressBoard)  # the app's, shared
     request_id: str = field(default_factory=lambda: uuid4().hex)
 
     @property

@@ -19,14 +19,12 @@ The file: one row per cell, period by period, categories in their order.
   a leading apostrophe: category labels are the community's own words. Only the columns
   that carry names and labels are defused; a negative value stays a number.
 - The body starts with a UTF-8 byte-order mark so that Excel reads accented labels.
+
+These conventions are `services.spreadsheets.dialect`, shared with the observations' files.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -48,6 +46,7 @@ from services.analytics.suppression import EXPLANATIONS, Cell, Reason
 from services.collaboratives import service as collaboratives
 from services.errors import DomainError, ErrorCode, Problem
 from services.periods import label as period_label
+from services.spreadsheets.dialect import BOM, defused, filename, number, written
 from services.translations import service as translations
 from services.translations.languages import LanguagePreference, parse_accept_language
 
@@ -59,8 +58,6 @@ FIXED_AFTER = [
     "value", "partners", "n", "status", "reason", "explanation", "unstable", "release",
     "released_at",
 ]  # fmt: skip
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-BOM = "\ufeff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +100,12 @@ class AggregateExport:
                 labels = await _labels(session, result.subject.collaborative_id, request)
         except DomainError as e:
             return refused(e)
+        name = filename(result.subject.name, "aggregate.csv")
         return Response(
             BOM + written(rows_of(result, labels)),
             media_type="text/csv; charset=utf-8",
             headers={
-                "Content-Disposition": f'attachment; filename="{filename(result.subject.name)}"',
+                "Content-Disposition": f'attachment; filename="{name}"',
                 "Cache-Control": "no-store",
                 "X-Content-Type-Options": "nosniff",
             },
@@ -198,14 +196,14 @@ def _text(problem: Problem) -> str:
 def rows_of(aggregate: Aggregate, labels: Labels) -> list[list[str]]:
     """The header and one row per cell, every value as the text to write."""
     keys = [d.key for d, _ in aggregate.by]
-    rows = [[_defused(name) for name in _headers(keys)]]
+    rows = [[defused(name) for name in _headers(keys)]]
     for cell in aggregate.cells:
         items = dict(cell.breakdown)
         grouping = []
         for key in keys:
             category = items[key]
             category_label = breakdown_cell(labels, key, category).category_label
-            grouping += [_defused(category), _defused(category_label)]
+            grouping += [defused(category), defused(category_label)]
         release = aggregate.releases.get(cell.period)
         rows.append(
             [
@@ -255,29 +253,3 @@ def _outcome(cell: Cell) -> list[str]:
         EXPLANATIONS[cell.reason] if cell.reason else "",
         "true" if cell.unstable else "false",
     ]
-
-
-def number(value: float) -> str:
-    """Full precision: the shortest text that reads back as the same float."""
-    if value.is_integer() and abs(value) < 2**53:
-        return str(int(value))
-    return repr(value)
-
-
-def _defused(text: str) -> str:
-    """Text a spreadsheet would run as a formula, made inert (numbers are never passed here)."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def written(rows: list[list[str]]) -> str:
-    """RFC 4180 CSV: CRLF line ends, quoted where needed."""
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
-    return out.getvalue()
-
-
-def filename(name: str) -> str:
-    """`<slug of the subject's name>-aggregate.csv`, ASCII only, safe in any header."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:80].rstrip("-")
-    return f"{slug or 'export'}-aggregate.csv"

@@ -21,6 +21,7 @@ from api.context import Context
 from api.database import Database
 from api.loaders import Loaders
 from api.settings import Settings
+from services.imports.progress import ProgressBoard
 from services.translations.languages import LanguagePreference, parse_accept_language
 
 
@@ -45,7 +46,14 @@ class GraphQLEndpoint:
         self.settings = settings
         self.database = database
         self.verifier = TokenVerifier(settings)
-        self.view = _View(schema, graphql_ide="graphiql" if settings.graphiql else None)
+        self.imports = ProgressBoard()
+        # Uploads (importObservations) come as multipart requests. Credentials are headers,
+        # never cookies, so a cross-site form post arrives anonymous and can import nothing.
+        self.view = _View(
+            schema,
+            graphql_ide="graphiql" if settings.graphiql else None,
+            multipart_uploads_enabled=True,
+        )
 
     async def handle(self, request: Request) -> Response:
         try:
@@ -65,6 +73,7 @@ class GraphQLEndpoint:
                 viewer=viewer,
                 session=session,
                 loaders=Loaders.build(session, viewer, languages),
+                imports=self.imports,
             )
             try:
                 response = await self.view.run(request, context=context)

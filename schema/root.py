@@ -24,6 +24,9 @@ from schema.dashboards.types import Dashboard
 from schema.dimensions import mutations as dimension_mutations
 from schema.governance import mutations as governance_mutations
 from schema.governance import rules as governance_rules
+from schema.imports import mutations as import_mutations
+from schema.imports.queries import resolve_import_progress
+from schema.imports.types import ImportProgress
 from schema.indicators import mutations as indicator_mutations
 from schema.measures import mutations as measure_mutations
 from schema.nul_guard import RefuseNulCharacters
@@ -86,6 +89,13 @@ class Query:
         resolver=resolve_accountability,
         description="Per partner, open, overdue and done action items and reporting "
         "completeness, as of a day (today by default). Null for an unknown collaborative.",
+    )
+
+    import_progress: ImportProgress | None = strawberry.field(
+        resolver=resolve_import_progress,
+        description="How far the import of a file (by its SHA-256) into a measure or an "
+        "indicator has got, for whoever may import into it, while its upload runs and for 15 "
+        "minutes after. Kept by the server process that runs the import.",
     )
 
     @strawberry.field(
@@ -168,6 +178,12 @@ class Mutation:
         description="Make drafts visible as their measure allows.",
     )
     set_target = strawberry.mutation(resolver=observation_mutations.set_target)
+    import_observations = strawberry.mutation(
+        resolver=import_mutations.import_observations,
+        description="Import a CSV or .xlsx file of observations into a measure or an "
+        "indicator: every row checked as submitObservations does, every problem listed by row "
+        "and column, all or nothing, idempotent by the file's hash.",
+    )
     propose_indicator = strawberry.mutation(
         resolver=governance_mutations.propose_indicator,
         description="Any member proposes a new indicator, with a rationale.",

@@ -89,6 +89,29 @@ def test_the_same_cell_twice_in_one_batch_is_refused_on_the_second_row() -> None
     assert "repeats row 0" in problems[0].message
 
 
+def test_rows_are_named_as_the_caller_numbers_them_in_fields_and_messages() -> None:
+    rows = [ObservationInput(Q1, value=5), ObservationInput(Q1, value=6)]
+    problems = validate_batch(rows, QUARTERLY_PERCENT, path="file", numbering=lambda i: f"{i + 2}")[
+        1
+    ]
+    assert [(p.field, p.code) for p in problems] == [
+        (("file", "3", "breakdown"), ErrorCode.DUPLICATE)
+    ]
+    assert "repeats row 2" in problems[0].message
+
+
+def test_texts_and_counts_longer_than_the_table_holds_are_refused_by_name() -> None:
+    assert problems_of(
+        ObservationInput(Q1, value=5, note="x" * 2001, n=2**31),
+        ObservationInput(date(2025, 4, 1), suppressed_at_source="<" + "9" * 16),
+    ) == [
+        (("observations", "0", "note"), ErrorCode.TOO_LONG),
+        (("observations", "0", "n"), ErrorCode.OUT_OF_RANGE),
+        (("observations", "1", "suppressedAtSource"), ErrorCode.TOO_LONG),
+    ]
+    assert problems_of(ObservationInput(Q1, value=5, note="x" * 2000, n=2**31 - 1)) == []
+
+
 def test_a_value_suppressed_at_its_source_is_kept_as_text_never_a_number() -> None:
     clean, problems = validate_batch(
         [ObservationInput(Q1, suppressed_at_source=" <5 ")], QUARTERLY_PERCENT

@@ -186,6 +186,32 @@ async def test_a_cell_already_reported_takes_a_correction_not_a_second_value(cli
     assert "correctObservation" in errors[0]["message"]
 
 
+async def test_a_taken_cell_is_named_by_its_own_row_even_after_a_refused_row(
+    client, setup: Setup, session
+) -> None:
+    # given: the total of 2025-Q1 is reported
+    await graphql(client, SUBMIT, batch(setup.measure_id), setup.staff)
+    # when: a batch whose first row is refused and whose second row is that total again
+    rows = [
+        {"periodStart": "2025-02-01", "value": 5, "note": "x" * 2001},
+        {"periodStart": "2025-01-01", "value": 5},
+    ]
+    body = await graphql(
+        client,
+        SUBMIT,
+        {"input": {"subjectId": setup.measure_id, "clientKey": "b2", "observations": rows}},
+        setup.staff,
+    )
+    # then: every problem names its own row (a too-long note is refused, not a server error)
+    errors = body["data"]["submitObservations"]["userErrors"]
+    assert [(e["field"], e["code"]) for e in errors] == [
+        (["observations", "0", "periodStart"], "INVALID"),
+        (["observations", "0", "note"], "TOO_LONG"),
+        (["observations", "1", "periodStart"], "DUPLICATE"),
+    ]
+    assert await count_observations(session) == 3
+
+
 async def test_a_correction_is_a_new_revision_with_its_reason_and_the_history_stays(
     client, setup: Setup
 ) -> None:

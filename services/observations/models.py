@@ -32,6 +32,9 @@ from services.periods import Granularity
 from services.visibility import Visibility
 
 SUPPRESSED_PATTERN = r"^(<|≤|<=)\s*\d+$|^\*$|^suppressed$"
+MAX_NOTE = 2000
+MAX_SUPPRESSED = 16
+MAX_N = 2**31 - 1  # an integer column
 
 
 class ObservationStatus(StrEnum):
@@ -122,8 +125,8 @@ class Observation(SQLModel, table=True):
     numerator: float | None = None
     denominator: float | None = None
     n: int | None = None
-    suppressed_at_source: str | None = Field(default=None, max_length=16)
-    note: str = Field(default="", max_length=2000)
+    suppressed_at_source: str | None = Field(default=None, max_length=MAX_SUPPRESSED)
+    note: str = Field(default="", max_length=MAX_NOTE)
     revision: int = 1
     is_current: bool = True
     previous_id: UUID | None = None

@@ -6,15 +6,16 @@ revision with a reason, never an overwrite; a draft is its owner's until publish
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from sqlalchemy import func, tuple_
+from sqlalchemy import func, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,10 +25,18 @@ from services.crud import fetch_one, get_visible
 from services.errors import DomainError, ErrorCode, Problem, not_found
 from services.observations.models import Observation, ObservationBatch, ObservationStatus
 from services.observations.subjects import Reported, reportable, rules_for
-from services.observations.validation import ObservationInput, validate_batch
+from services.observations.validation import (
+    CleanObservation,
+    ObservationInput,
+    breakdown_key,
+    validate_batch,
+)
 from services.viewer import Viewer
 
 MAX_BATCH = 1000
+WRITE_CHUNK = 10_000  # rows per INSERT: progress is reported between chunks
+
+Written = Callable[[int], Awaitable[None]]  # told how many rows are written so far
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +44,26 @@ class Submitted:
     batch: ObservationBatch
     observations: list[Observation]
     replayed: bool  # True when the client key was seen before: nothing was written
+
+
+@dataclass(frozen=True, slots=True)
+class BatchKey:
+    """What makes a batch idempotent: its client key and a fingerprint of its content.
+
+    `field` names the key in problems, and `conflict` says what reusing it for other
+    content means, in the words of whoever chose the key (an API client or a file's hash).
+    """
+
+    client_key: str
+    fingerprint: str
+    field: tuple[str, ...] = ("clientKey",)
+    conflict: str = "was already used for a different batch"
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    batch: ObservationBatch
+    replayed: bool  # the key was seen before: nothing was written
 
 
 def _fingerprint(status: ObservationStatus, rows: Sequence[ObservationInput]) -> str:
@@ -63,92 +92,188 @@ async def submit_observations(
         raise DomainError.single(
             ("observations",), ErrorCode.OUT_OF_RANGE, f"send 1 to {MAX_BATCH} observations"
         )
-    fingerprint = _fingerprint(status, rows)
-    earlier = await _replay(session, subject, client_key, fingerprint)
+    key = BatchKey(client_key, _fingerprint(status, rows))
+    recorded = await record_batch(
+        session=session, viewer=viewer, subject=subject, key=key, status=status, rows=rows
+    )
+    found = await get_visible(session, Observation, recorded.batch.observation_ids)
+    return Submitted(
+        batch=recorded.batch,
+        observations=[found[i] for i in recorded.batch.observation_ids if i in found],
+        replayed=recorded.replayed,
+    )
+
+
+async def record_batch(
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    subject: Reported,
+    key: BatchKey,
+    status: ObservationStatus,
+    rows: Sequence[ObservationInput],
+    path: str = "observations",
+    numbering: Callable[[int], str] = str,
+    written: Written | None = None,
+    found: Sequence[Problem] = (),
+) -> Recorded:
+    """Check every row, then write them all or nothing; a key seen before writes nothing.
+
+    The one way observations enter the database, whether they came as a GraphQL batch or
+    as a spreadsheet: the same rules, the same idempotency, the same problems. `found` are
+    problems the caller met before (cells of a file it could not read): they refuse the
+    batch too, listed with the rest.
+    """
+    earlier = await earlier_batch(session, subject, key)
     if earlier is not None:
-        return earlier
-    clean, problems = validate_batch(rows, await rules_for(session=session, subject=subject))
-    problems += await _already_reported(session, subject, clean)
+        return Recorded(batch=earlier, replayed=True)
+    rules = await rules_for(session=session, subject=subject)
+    # Thousands of rows from a file take a moment to check: off the event loop.
+    clean, problems = await asyncio.to_thread(
+        validate_batch, rows, rules, path=path, numbering=numbering
+    )
+    problems += await _already_reported(session, subject, rows, path, numbering)
+    problems += found
     if problems:
         raise DomainError(problems)
     batch = ObservationBatch(
         collaborative_id=subject.row.collaborative_id,
         partner_id=subject.partner_id,
-        client_key=client_key,
-        request_hash=fingerprint,
+        client_key=key.client_key,
+        request_hash=key.fingerprint,
+        observation_ids=[uuid4() for _ in clean],
         **subject.subject_columns(),
     )
-    observations = [
-        Observation(
-            collaborative_id=subject.row.collaborative_id,
-            status=status,
-            granularity=subject.row.granularity,
-            batch_id=batch.id,
-            recorded_by_account=viewer.account_id,
-            recorded_by_api_key=viewer.api_key_id,
-            **subject.subject_columns(),
-            **asdict(row),
-        )
-        for row in clean
-    ]
-    batch.observation_ids = [o.id for o in observations]
     try:
         async with session.begin_nested():
             session.add(batch)
-            session.add_all(observations)
-            await session.flush()
+            await session.flush()  # claims the key first: a concurrent twin waits here
+            for start in range(0, len(clean), WRITE_CHUNK):
+                end = start + WRITE_CHUNK
+                ids = batch.observation_ids[start:end]
+                await _insert(session, viewer, subject, batch, status, ids, clean[start:end])
+                if written is not None:
+                    await written(min(end, len(clean)))
     except IntegrityError as e:
         # A concurrent request with the same key or cell got there first.
-        replayed = await _replay(session, subject, client_key, fingerprint)
+        replayed = await earlier_batch(session, subject, key)
         if replayed is not None:
-            return replayed
+            return Recorded(batch=replayed, replayed=True)
         raise DomainError.single(
-            ("observations",), ErrorCode.DUPLICATE, "another batch reported these cells meanwhile"
+            (path,), ErrorCode.DUPLICATE, "another batch reported these cells meanwhile"
         ) from e
-    return Submitted(batch=batch, observations=observations, replayed=False)
+    return Recorded(batch=batch, replayed=False)
 
 
-async def _replay(
-    session: AsyncSession, subject: Reported, client_key: str, fingerprint: str
-) -> Submitted | None:
+async def earlier_batch(
+    session: AsyncSession, subject: Reported, key: BatchKey
+) -> ObservationBatch | None:
+    """The batch recorded under this key, if any; the key with other content is refused."""
     statement = select(ObservationBatch).where(
         ObservationBatch.collaborative_id == subject.row.collaborative_id,
         ObservationBatch.subject_id == subject.row.id,
-        ObservationBatch.client_key == client_key,
+        ObservationBatch.client_key == key.client_key,
     )
     batch = (await session.exec(statement)).first()
-    if batch is None:
-        return None
-    if batch.request_hash != fingerprint:
-        raise DomainError.single(
-            ("clientKey",), ErrorCode.DUPLICATE, "was already used for a different batch"
-        )
-    found = await get_visible(session, Observation, batch.observation_ids)
-    return Submitted(
-        batch=batch,
-        observations=[found[i] for i in batch.observation_ids if i in found],
-        replayed=True,
+    if batch is not None and batch.request_hash != key.fingerprint:
+        raise DomainError.single(key.field, ErrorCode.DUPLICATE, key.conflict)
+    return batch
+
+
+# Many rows in one statement, from one array per column: the owner and visibility are
+# filled in by the database (trigger), as for any insert, and row-level security checks
+# every row.
+INSERT_ROWS = text(
+    """
+INSERT INTO observation (collaborative_id, id, measure_id, indicator_id, status, granularity,
+  period_start, breakdown, breakdown_key, value, numerator, denominator, n,
+  suppressed_at_source, note, revision, is_current, batch_id, recorded_by_account,
+  recorded_by_api_key, visibility)
+SELECT CAST(:collaborative_id AS uuid), r.id, CAST(:measure_id AS uuid),
+  CAST(:indicator_id AS uuid), CAST(:status AS varchar), CAST(:granularity AS varchar),
+  r.period_start, CAST(r.breakdown AS jsonb), r.breakdown_key, r.value, r.numerator,
+  r.denominator, r.n, r.suppressed_at_source, r.note, 1, true, CAST(:batch_id AS uuid),
+  CAST(:account_id AS uuid), CAST(:api_key_id AS uuid), 'private'
+FROM unnest(CAST(:ids AS uuid[]), CAST(:period_starts AS date[]), CAST(:breakdowns AS text[]),
+  CAST(:breakdown_keys AS text[]), CAST(:values AS float8[]), CAST(:numerators AS float8[]),
+  CAST(:denominators AS float8[]), CAST(:ns AS integer[]), CAST(:suppressed AS text[]),
+  CAST(:notes AS text[]))
+  AS r(id, period_start, breakdown, breakdown_key, value, numerator, denominator, n,
+       suppressed_at_source, note)"""
+)
+
+
+async def _insert(
+    session: AsyncSession,
+    viewer: Viewer,
+    subject: Reported,
+    batch: ObservationBatch,
+    status: ObservationStatus,
+    ids: Sequence[UUID],
+    rows: Sequence[CleanObservation],
+) -> None:
+    await session.exec(
+        INSERT_ROWS,
+        params={
+            "collaborative_id": subject.row.collaborative_id,
+            **subject.subject_columns(),
+            "status": status.value,
+            "granularity": subject.row.granularity.value,
+            "batch_id": batch.id,
+            "account_id": viewer.account_id,
+            "api_key_id": viewer.api_key_id,
+            "ids": list(ids),
+            "period_starts": [r.period_start for r in rows],
+            "breakdowns": [json.dumps(r.breakdown) for r in rows],  # jsonb orders keys itself
+            "breakdown_keys": [r.breakdown_key for r in rows],
+            "values": [r.value for r in rows],
+            "numerators": [r.numerator for r in rows],
+            "denominators": [r.denominator for r in rows],
+            "ns": [r.n for r in rows],
+            "suppressed": [r.suppressed_at_source for r in rows],
+            "notes": [r.note for r in rows],
+        },
     )
+
+
+# Cells are sent as two arrays and joined, so that a file of 100,000 rows is one statement.
+TAKEN_CELLS = text(
+    """
+SELECT o.period_start, o.breakdown_key FROM observation o
+JOIN unnest(CAST(:period_starts AS date[]), CAST(:breakdown_keys AS text[]))
+  AS c(period_start, breakdown_key)
+  ON o.period_start = c.period_start AND o.breakdown_key = c.breakdown_key
+WHERE o.collaborative_id = CAST(:collaborative_id AS uuid)
+  AND o.subject_id = CAST(:subject_id AS uuid)
+  AND o.granularity = CAST(:granularity AS varchar) AND o.is_current"""
+)
 
 
 async def _already_reported(
-    session: AsyncSession, subject: Reported, rows: Sequence
+    session: AsyncSession,
+    subject: Reported,
+    rows: Sequence[ObservationInput],
+    path: str,
+    numbering: Callable[[int], str],
 ) -> list[Problem]:
     """Cells that already have a current value: those take a correction, not a new row."""
     if not rows:
         return []
-    cells = [(r.period_start, r.breakdown_key) for r in rows]
-    statement = select(Observation.period_start, Observation.breakdown_key).where(
-        Observation.collaborative_id == subject.row.collaborative_id,
-        Observation.subject_id == subject.row.id,
-        Observation.granularity == subject.row.granularity,
-        col(Observation.is_current).is_(True),
-        tuple_(Observation.period_start, Observation.breakdown_key).in_(cells),
+    cells = [(r.period_start, breakdown_key(r.breakdown)) for r in rows]
+    result = await session.exec(
+        TAKEN_CELLS,
+        params={
+            "period_starts": [c[0] for c in cells],
+            "breakdown_keys": [c[1] for c in cells],
+            "collaborative_id": subject.row.collaborative_id,
+            "subject_id": subject.row.id,
+            "granularity": subject.row.granularity.value,
+        },
     )
-    taken = set((await session.exec(statement)).all())
+    taken = {(row[0], row[1]) for row in result.all()}
     return [
         Problem(
-            ("observations", str(i), "periodStart"),
+            (path, numbering(i), "periodStart"),
             ErrorCode.DUPLICATE,
             "this period and breakdown already has a value: correct it with correctObservation",
         )

@@ -21,7 +21,7 @@ from services.viewer import Viewer
 
 @dataclass(frozen=True, slots=True)
 class Reported:
-    """A measure or an indicator that the viewer may report on."""
+    """A measure or an indicator that the viewer may report on (or, from `readable`, read)."""
 
     row: PerformanceMeasure | Indicator
 
@@ -62,6 +62,27 @@ async def reportable(
         if indicator is not None and policy.can_report_on_indicator(viewer, indicator):
             return Reported(indicator)
     raise not_found((field,), "measure or indicator")
+
+
+async def readable(
+    *,
+    session: AsyncSession,
+    viewer: Viewer,
+    measure_id: UUID | None,
+    indicator_id: UUID | None,
+    field: str = "subjectId",
+) -> Reported:
+    """The subject, if the viewer may read it; the same error whether hidden or absent."""
+    row: PerformanceMeasure | Indicator | None = None
+    if measure_id is not None:
+        row = await fetch_one(
+            session, PerformanceMeasure, measure_id, policy.measure_visible(viewer)
+        )
+    elif indicator_id is not None:
+        row = await fetch_one(session, Indicator, indicator_id, policy.indicator_visible(viewer))
+    if row is None:
+        raise not_found((field,), "measure or indicator")
+    return Reported(row)
 
 
 async def rules_for(*, session: AsyncSession, subject: Reported) -> Subject:

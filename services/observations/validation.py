@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from services.errors import ErrorCode, Problem
 from services.measures.units import Unit
-from services.observations.models import SUPPRESSED_PATTERN
+from services.observations.models import MAX_N, MAX_NOTE, MAX_SUPPRESSED, SUPPRESSED_PATTERN
 from services.periods import Granularity, expected_start, starts_a_period
 
 # Values computed from a numerator and a denominator may be rounded by the sender.
@@ -70,17 +70,26 @@ def ratio_value(unit: Unit, numerator: float, denominator: float) -> float:
 
 
 def validate_batch(
-    rows: Sequence[ObservationInput], subject: Subject, *, path: str = "observations"
+    rows: Sequence[ObservationInput],
+    subject: Subject,
+    *,
+    path: str = "observations",
+    numbering: Callable[[int], str] = str,
 ) -> tuple[list[CleanObservation], list[Problem]]:
-    """Clean rows, and every problem found; rows are usable only when problems is empty."""
+    """Clean rows, and every problem found; rows are usable only when problems is empty.
+
+    `numbering` names a row by its index, in problems' fields and messages (a file's rows
+    are named by their line in the spreadsheet, not by their place in the batch).
+    """
     clean: list[CleanObservation] = []
     problems: list[Problem] = []
     first_row_of_cell: dict[tuple[date, str], int] = {}
     for index, row in enumerate(rows):
-        where = (path, str(index))
+        where = (path, numbering(index))
         row_problems = [
             *_check_period(row, subject, where),
             *check_breakdown(row, subject, where),
+            *_check_texts(row, where),
         ]
         value, value_problems = _check_values(row, subject, where)
         row_problems += value_problems
@@ -90,7 +99,8 @@ def validate_batch(
                 Problem(
                     (*where, "breakdown"),
                     ErrorCode.DUPLICATE,
-                    f"repeats row {first_row_of_cell[cell]}: the same period and breakdown",
+                    f"repeats row {numbering(first_row_of_cell[cell])}: the same period and "
+                    "breakdown",
                 )
             )
         else:
@@ -124,6 +134,25 @@ def _check_period(row: ObservationInput, subject: Subject, where: tuple[str, ...
             f"{expected_start(subject.granularity)}",
         )
     ]
+
+
+def _check_texts(row: ObservationInput, where: tuple[str, ...]) -> list[Problem]:
+    """Lengths the table holds: refused by name here rather than failing at the database."""
+    problems = []
+    if len(row.note) > MAX_NOTE:
+        problems.append(
+            Problem((*where, "note"), ErrorCode.TOO_LONG, f"must be at most {MAX_NOTE} characters")
+        )
+    marker = row.suppressed_at_source
+    if marker is not None and len(marker.strip()) > MAX_SUPPRESSED:
+        problems.append(
+            Problem(
+                (*where, "suppressedAtSource"),
+                ErrorCode.TOO_LONG,
+                f"must be at most {MAX_SUPPRESSED} characters",
+            )
+        )
+    return problems
 
 
 def check_breakdown(
@@ -162,6 +191,8 @@ def _check_values(
     ]
     if row.n is not None and row.n < 0:
         problems.append(Problem((*where, "n"), ErrorCode.OUT_OF_RANGE, "must not be negative"))
+    elif row.n is not None and row.n > MAX_N:
+        problems.append(Problem((*where, "n"), ErrorCode.OUT_OF_RANGE, f"must be at most {MAX_N}"))
     if problems:
         return None, problems
     if row.suppressed_at_source is not None:

@@ -1,0 +1,1 @@
+"""GraphQL types and mutations: spreadsheets of observations."""
