@@ -26,13 +26,13 @@ from schema.governance import mutations as governance_mutations
 from schema.governance import rules as governance_rules
 from schema.indicators import mutations as indicator_mutations
 from schema.measures import mutations as measure_mutations
-from schema.nul_guard import RefuseNulCharacters
 from schema.observations import mutations as observation_mutations
 from schema.observations.types import Observation
 from schema.partners import mutations as partner_mutations
 from schema.partners.types import Partner
 from schema.relay import Node, resolve_nodes
 from schema.stories import mutations as story_mutations
+from schema.text_guard import RefuseUnstorableText
 from schema.translations import mutations as translation_mutations
 from schema.translations.types import choose_language
 from schema.viewer import Viewer, resolve_viewer
@@ -252,7 +252,7 @@ def build_schema() -> strawberry.Schema:
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             lambda: AddValidationRules([DEPTH_LIMIT]),
-            RefuseNulCharacters,
+            RefuseUnstorableText,
             lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Unexpected error."),
         ],
     )
