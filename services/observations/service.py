@@ -22,7 +22,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services import policy
 from services.crud import fetch_one, get_visible
 from services.errors import DomainError, ErrorCode, Problem, not_found
-from services.observations.models import Observation, ObservationBatch, ObservationStatus
+from services.observations.models import (
+    MAX_NOTE,
+    Observation,
+    ObservationBatch,
+    ObservationStatus,
+)
 from services.observations.subjects import Reported, reportable, rules_for
 from services.observations.validation import ObservationInput, validate_batch
 from services.viewer import Viewer
@@ -182,6 +187,8 @@ async def correct_observation(
         )
     if not reason.strip():
         raise DomainError.single(("reason",), ErrorCode.REQUIRED, "say why the value changed")
+    if len(reason.strip()) > MAX_NOTE:
+        raise DomainError.single(("reason",), ErrorCode.TOO_LONG, f"at most {MAX_NOTE} characters")
     numbers = ("value", "numerator", "denominator", "suppressed_at_source")
     replaces_value = any(name in values for name in numbers)
     row = ObservationInput(
