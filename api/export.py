@@ -50,6 +50,7 @@ from services.errors import DomainError, ErrorCode, Problem
 from services.periods import label as period_label
 from services.translations import service as translations
 from services.translations.languages import LanguagePreference, parse_accept_language
+from services.viewer import Scope
 
 Labels = Mapping[tuple[str, str], tuple[str, str]]  # (dimension, category) -> (name, label)
 
@@ -82,6 +83,10 @@ class AggregateExport:
             return unauthorized(e.message)
         if viewer.is_anonymous:
             return unauthorized("an export needs a bearer token or an API key")
+        if not viewer.may(Scope.READ):
+            message = f"this API key does not hold the `{Scope.READ.value}` scope"
+            body = {"errors": [{"message": message, "extensions": {"code": "FORBIDDEN"}}]}
+            return JSONResponse(body, status_code=403, headers={"Cache-Control": "no-store"})
         try:
             query = parse(request.query_params)
             shared_measure_id, indicator_id = subject_ids(query.of)

@@ -31,6 +31,7 @@ from schema.observations.types import Observation
 from schema.partners import mutations as partner_mutations
 from schema.partners.types import Partner
 from schema.relay import Node, resolve_nodes
+from schema.scopes import RequireReadScope
 from schema.stories import mutations as story_mutations
 from schema.text_guard import RefuseUnstorableText
 from schema.translations import mutations as translation_mutations
@@ -252,6 +253,7 @@ def build_schema() -> strawberry.Schema:
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             lambda: AddValidationRules([DEPTH_LIMIT]),
+            RequireReadScope,
             RefuseUnstorableText,
             lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Unexpected error."),
         ],

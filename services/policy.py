@@ -23,7 +23,7 @@ from services.observations.models import Observation, ObservationStatus
 from services.partners.models import Partner, ProfileVisibility
 from services.stories.models import Story
 from services.translations.models import Translation
-from services.viewer import Role, Viewer
+from services.viewer import Role, Scope, Viewer
 from services.visibility import Visibility
 
 
@@ -126,7 +126,16 @@ def measure_visible(viewer: Viewer) -> ColumnElement[bool]:
 
 def can_define_measures(viewer: Viewer, partner_id: UUID) -> bool:
     """A partner's staff and stewards define and change its measures, nobody else."""
-    return partner_id in viewer.partner_ids
+    return partner_id in viewer.partner_ids and viewer.may(Scope.MEASURES_WRITE)
+
+
+def can_choose_measure_visibility(viewer: Viewer, partner_id: UUID) -> bool:
+    """Who sees a measure, and whether it counts in aggregates, are its stewards' decisions:
+    not its staff's, and never an API key's.
+
+    Twin of tablero_guard_measure_choices() (migration 0014).
+    """
+    return partner_id in viewer.steward_of
 
 
 def observation_visible(viewer: Viewer) -> ColumnElement[bool]:
@@ -160,12 +169,22 @@ def can_read_aggregates(viewer: Viewer, collaborative_id: UUID) -> bool:
 
 
 def can_report_on_measure(viewer: Viewer, measure: PerformanceMeasure) -> bool:
-    return measure.partner_id in viewer.partner_ids
+    return measure.partner_id in viewer.partner_ids and viewer.may(Scope.OBSERVATIONS_WRITE)
 
 
 def can_report_on_indicator(viewer: Viewer, indicator: Indicator) -> bool:
     """Population data for indicators is entered by the backbone that stewards them."""
-    return indicator.collaborative_id in viewer.backbone_of
+    return indicator.collaborative_id in viewer.backbone_of and viewer.may(Scope.OBSERVATIONS_WRITE)
+
+
+def can_publish_observation(viewer: Viewer, observation: Observation) -> bool:
+    """Whoever reports on a measure or an indicator publishes its drafts."""
+    owner = (
+        observation.partner_id in viewer.partner_ids
+        if observation.partner_id is not None
+        else observation.collaborative_id in viewer.backbone_of
+    )
+    return owner and viewer.may(Scope.OBSERVATIONS_WRITE)
 
 
 # -- the audit trail --------------------------------------------------------------------
@@ -278,7 +297,8 @@ def can_manage_action_items(viewer: Viewer, collaborative_id: UUID, partner_id: 
 
     Twin of `api_create`/`api_update` on action_item and `api_create` on its history.
     """
-    return partner_id in viewer.partner_ids or collaborative_id in viewer.backbone_of
+    mine = partner_id in viewer.partner_ids or collaborative_id in viewer.backbone_of
+    return mine and viewer.may(Scope.ACTIONS_WRITE)
 
 
 def subject_visible(viewer: Viewer, about: Any) -> ColumnElement[bool]:

@@ -15,7 +15,7 @@ from services.observations.models import Observation, ObservationStatus
 from services.partners.models import PartnerKind
 from services.periods import Granularity
 from services.tables import metadata
-from services.viewer import Role
+from services.viewer import Role, Scope
 from services.visibility import Visibility
 from tests.factories import (
     bearer,
@@ -220,7 +220,7 @@ async def test_a_draft_is_its_owner_alone_in_the_trail(client, table, session) -
 async def test_an_api_key_is_recorded_as_who_and_its_secret_never_is(
     client, table, session, connection
 ) -> None:
-    key = await make_api_key(session, table["casa"])
+    key = await make_api_key(session, table["casa"], scopes=frozenset({Scope.MEASURES_WRITE}))
     key_id = (await connection.execute(text("SELECT id FROM api_key"))).scalar_one()
     measure_id = to_global_id("Measure", table["measures"][Visibility.PUBLIC].id)
     body = await graphql(

@@ -232,10 +232,7 @@ async def publish_observations(
     problems = []
     for index, i in enumerate(ids):
         row = found.get(i) if i else None
-        if row is None or not (
-            row.partner_id in viewer.partner_ids
-            or (row.partner_id is None and row.collaborative_id in viewer.backbone_of)
-        ):
+        if row is None or not policy.can_publish_observation(viewer, row):
             problems.append(
                 Problem(("ids", str(index)), ErrorCode.NOT_FOUND, "no observation with this id")
             )
