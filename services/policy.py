@@ -191,17 +191,27 @@ def can_publish_observation(viewer: Viewer, observation: Observation) -> bool:
 
 
 def audit_visible(viewer: Viewer) -> ColumnElement[bool]:
-    """One's own changes; a partner's people its rows; the backbone what is not private.
+    """One's own changes; a partner's people its rows; the backbone what is not private, and
+    about a measure only while that measure is not private.
 
-    Twin of the api_read policy on audit_event (migration 0009).
+    Twin of the api_read policy on audit_event (migration 0015).
     """
     own = AuditEvent.account_id == viewer.account_id if viewer.account_id else false()
+    measure_shown = or_(
+        AuditEvent.measure_id.is_(None),  # type: ignore[union-attr]
+        exists().where(
+            PerformanceMeasure.collaborative_id == AuditEvent.collaborative_id,
+            PerformanceMeasure.id == AuditEvent.measure_id,
+            PerformanceMeasure.visibility != Visibility.PRIVATE,
+        ),
+    )
     return or_(
         own,
         _in(AuditEvent.partner_id, viewer.partner_ids),
         and_(
             _in(AuditEvent.collaborative_id, viewer.backbone_of),
             AuditEvent.visibility.is_distinct_from(Visibility.PRIVATE.value),  # type: ignore[union-attr]
+            measure_shown,
         ),
     )
 
