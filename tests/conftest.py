@@ -23,6 +23,7 @@ from api.app import create_app
 from api.database import Database, async_url
 from api.migrate import upgrade
 from api.settings import Settings
+from tests.committed import Committed, committed_database
 from tests.database import TEST_DATABASE, TestServer, start_test_server
 
 
@@ -38,6 +39,12 @@ async def migrated(server: TestServer) -> TestServer:
     await asyncio.to_thread(upgrade, server.owner_url())
     await server.allow_owner_to_become_api()
     return server
+
+
+@pytest.fixture(scope="session")
+async def committed(migrated: TestServer) -> Committed:
+    """A database of its own, migrated once, for tests whose writes must be committed."""
+    return await committed_database(migrated)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, tuple_
+from sqlalchemy import func, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -69,6 +69,7 @@ async def submit_observations(
             ("observations",), ErrorCode.OUT_OF_RANGE, f"send 1 to {MAX_BATCH} observations"
         )
     fingerprint = _fingerprint(status, rows)
+    await _one_at_a_time(session, subject, client_key)
     earlier = await _replay(session, subject, client_key, fingerprint)
     if earlier is not None:
         return earlier
@@ -111,6 +112,19 @@ async def submit_observations(
             ("observations",), ErrorCode.DUPLICATE, "another batch reported these cells meanwhile"
         ) from e
     return Submitted(batch=batch, observations=observations, replayed=False)
+
+
+async def _one_at_a_time(session: AsyncSession, subject: Reported, client_key: str) -> None:
+    """Wait for any other transaction submitting under the same client key to finish.
+
+    Without this, a retry racing the first attempt could pass the replay check before the
+    first committed and then find its cells taken: a DUPLICATE instead of the first result.
+    The lock is the transaction's, released at its commit or rollback.
+    """
+    key = f"{subject.row.collaborative_id}:{subject.row.id}:{client_key}"
+    await session.exec(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))").bindparams(key=key)
+    )
 
 
 async def _replay(
