@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,8 +18,23 @@ from api.graphql import GraphQLEndpoint
 from api.health import Readiness, healthz
 from api.metrics import Metrics, MetricsMiddleware
 from api.migrate import head_revision
+from api.rate_limit import RateLimiter
 from api.settings import Settings
+from schema.limits.extension import QueryLimits
 from schema.root import build_schema
+
+
+def query_limits(settings: Settings) -> QueryLimits:
+    return QueryLimits(
+        max_cost=settings.max_query_cost,
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        max_document_bytes=settings.max_document_bytes,
+        max_page=settings.max_page_size,
+        introspection=settings.introspection,
+        suggestions=settings.suggestions,
+    )
 
 
 def create_app(settings: Settings, database: Database | None = None) -> Starlette:
@@ -29,21 +46,33 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             settings.database_url,
             role=settings.database_role,
             pool_size=settings.database_pool_size,
+            pool_timeout=settings.database_pool_timeout_seconds,
+            statement_timeout=settings.statement_timeout_seconds,
         )
     owns_database = database
     logging.getLogger("tablero").setLevel(settings.log_level.upper())
+    limiter = RateLimiter(
+        database,
+        per_minute=settings.rate_limit_per_minute,
+        sync_seconds=settings.rate_limit_sync_seconds,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        syncing = asyncio.create_task(limiter.run()) if limiter.enabled else None
         yield
+        if syncing is not None:
+            syncing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await syncing
         await owns_database.dispose()
 
-    graphql = GraphQLEndpoint(build_schema(), settings, database)
+    graphql = GraphQLEndpoint(build_schema(query_limits(settings)), settings, database, limiter)
     routes = [
         Route("/graphql", graphql.handle, methods=["GET", "POST"]),
         Route(
             "/export/aggregate.csv",
-            AggregateExport(database, graphql.verifier).handle,
+            AggregateExport(database, graphql.verifier, limiter).handle,
             methods=["GET"],
         ),
         Route("/healthz", healthz, methods=["GET"]),
@@ -58,4 +87,5 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     )
     app.state.database = database
     app.state.settings = settings
+    app.state.rate_limiter = limiter
     return app

@@ -12,6 +12,7 @@ import signal
 import socket
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -28,6 +29,8 @@ app = typer.Typer(
 )
 seed_app = typer.Typer(help="Load data into the database.", no_args_is_help=True)
 app.add_typer(seed_app, name="seed")
+documents_app = typer.Typer(help="Persisted GraphQL documents.", no_args_is_help=True)
+app.add_typer(documents_app, name="documents")
 
 
 def _exit_cleanly_on_sigterm() -> None:
@@ -259,6 +262,28 @@ async def _subject_of(owner_url: str, email: str) -> str:
     if account is None:
         raise CommandError(f"no account with email {email}")
     return account.subject
+
+
+@documents_app.command("register")
+def register_documents(
+    directory: Path = typer.Argument(..., help="A directory of .graphql files (searched deep)."),
+) -> None:
+    """Register a front end's documents for trusted-documents mode; prints each one's id."""
+    from api.documents_registry import InvalidDocumentsError, read_documents, register_all
+
+    try:
+        try:
+            found = read_documents(directory)
+        except (InvalidDocumentsError, OSError, UnicodeDecodeError) as e:
+            raise CommandError(f"nothing was registered:\n{e}") from e
+        urls = database_urls(load_settings())
+        asyncio.run(check_migrated(urls.owner))
+        ids = asyncio.run(register_all(urls.owner, found))
+    except CommandError as e:
+        raise _fail(e) from e
+    for source, document_id in ids.items():
+        typer.echo(f"{document_id}  {source}")
+    typer.echo(f"Registered {len(ids)} document(s).")
 
 
 @app.command()

@@ -11,6 +11,7 @@ from starlette.requests import Request
 
 from api.loaders import Loaders
 from api.settings import Settings
+from schema.limits.meter import Meter
 from services.translations.languages import LanguagePreference
 from services.viewer import Viewer
 
@@ -24,6 +25,8 @@ class Context:
     session: AsyncSession
     loaders: Loaders
     request_id: str = field(default_factory=lambda: uuid4().hex)
+    # Charges the request's cost to its client's rate limit (schema/limits); None: no limit.
+    meter: Meter | None = None
 
     @property
     def languages(self) -> LanguagePreference:

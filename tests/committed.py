@@ -46,7 +46,9 @@ class Committed:
             await owner.dispose()
 
     def settings(self, **overrides: Any) -> Settings:
-        return Settings(_env_file=None, database_url=self.api_url, **overrides)  # type: ignore[call-arg]
+        return Settings(  # type: ignore[call-arg]
+            _env_file=None, database_url=self.api_url, rate_limit_per_minute=0, **overrides
+        )
 
     @asynccontextmanager
     async def client(self, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
@@ -54,7 +56,12 @@ class Committed:
         background tasks: ASGITransport does not run them)."""
         settings = self.settings(**overrides)
         assert settings.database_url is not None
-        database = Database.connect(settings.database_url, pool_size=settings.database_pool_size)
+        database = Database.connect(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            pool_timeout=settings.database_pool_timeout_seconds,
+            statement_timeout=settings.statement_timeout_seconds,
+        )
         app = create_app(settings, database=database)
         try:
             async with httpx.AsyncClient(

@@ -56,7 +56,11 @@ async def owner_engine(migrated: TestServer) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 def settings(migrated: TestServer) -> Settings:
-    return Settings(_env_file=None, environment="dev", database_url=migrated.api_url())  # type: ignore[call-arg]
+    # Without a rate limit by default: answers compared across viewers would otherwise differ
+    # by what each client has left; tests of the limit turn it on (tests/test_rate_limit.py).
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, environment="dev", database_url=migrated.api_url(), rate_limit_per_minute=0
+    )
 
 
 @pytest.fixture

@@ -49,6 +49,12 @@ async def test_a_nul_in_a_literal_argument_is_named(client) -> None:
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": ["slug"]}
 
 
+async def test_an_escaped_lone_surrogate_in_a_literal_does_not_parse(client) -> None:
+    body = await graphql(client, 'query { collaborative(slug: "\\ud800") { name } }')
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+
+
 async def test_a_lone_surrogate_in_a_variable_is_named_not_an_unexpected_error(client) -> None:
     # JSON's "\ud800" escape decodes to a lone surrogate, which no UTF-8 text holds
     body = '{"query": "query($s: String!) { collaborative(slug: $s) { name } }",' + (
@@ -61,6 +67,15 @@ async def test_a_lone_surrogate_in_a_variable_is_named_not_an_unexpected_error(c
     [error] = response.json()["errors"]
     assert error["message"] == f"s: {SURROGATE_MESSAGE}"
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": ["s"]}
+
+
+async def test_a_lone_surrogate_in_the_query_text_is_refused(client) -> None:
+    body = json.dumps({"query": "{ viewer { isAnonymous } } # \ud800"})
+    response = await client.post(
+        "/graphql", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 @pytest.mark.parametrize("bad", ["Fam\x00ilies", "Fam\ud800ilies"])

@@ -17,6 +17,10 @@ from sqlmodel import Field, SQLModel
 
 from services.metadata import enum_type
 
+# Tables without the audit trigger: the trail itself, and the rate-limit ledger, which every
+# API process rewrites every second and which holds nobody's data.
+UNAUDITED = frozenset({"audit_event", "rate_limit_usage"})
+
 
 class AuditOperation(StrEnum):
     INSERT = "insert"

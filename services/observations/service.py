@@ -269,8 +269,9 @@ async def list_observations(
     end: date | None,
     breakdowns: Sequence[str] | None,
     all_cells: bool,
+    limit: int,
 ) -> list[Observation]:
-    """Current observations of one subject in a period range, oldest first.
+    """The first `limit` current observations of one subject in a period range, oldest first.
 
     `breakdowns` are breakdown keys to return; by default only the total.
     """
@@ -286,7 +287,7 @@ async def list_observations(
     if not all_cells:
         statement = statement.where(col(Observation.breakdown_key).in_(breakdowns or [""]))
     statement = statement.order_by(col(Observation.period_start), col(Observation.breakdown_key))
-    return list((await session.exec(statement)).all())
+    return list((await session.exec(statement.limit(limit))).all())
 
 
 # Charts and dashboards read many observations and change none: plain rows with the
