@@ -64,6 +64,10 @@ class ClientMeter:
         self.allowance = self.limiter.ledger.charge(self.client, cost, self.limiter.clock())
         return self.allowance
 
+    def debit(self, cost: int) -> None:
+        if self.limiter.enabled:
+            self.limiter.ledger.debit(self.client, cost, self.limiter.clock())
+
     def settle(self) -> None:
         """A request that never reached its cost check (it did not parse) still counts once."""
         if self.allowance is None:

@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     max_query_cost: int = Field(default=10_000, ge=1)
     max_query_depth: int = Field(default=12, ge=1)
     max_aliases: int = Field(default=50, ge=0)
-    max_tokens: int = Field(default=5_000, ge=1)
+    max_tokens: int = Field(default=2_000, ge=1)
     max_document_bytes: int = Field(default=32_768, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1)
     max_response_bytes: int = Field(default=4_194_304, ge=1)

@@ -3,6 +3,7 @@ just over its limit, checked before anything runs and reported in `extensions`."
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -205,3 +206,32 @@ async def test_a_thousand_aliases_of_aggregate_are_refused_before_any_runs(clien
     response = await post(client, {"query": query})
     assert time.perf_counter() - started < 1
     assert response.json()["errors"][0]["extensions"]["code"] == "COST_LIMIT"
+
+
+async def test_a_document_slow_to_validate_stalls_nobody_and_is_charged_its_time(
+    settings, database, connection
+) -> None:
+    # given a valid document that one validation rule compares pairwise: a second or more
+    repeated = "{ " + 'collaborative(slug: "x") { name } ' * 200 + "}"
+    async with client_with(settings, database, connection, rate_limit_per_minute=60_000) as c:
+        slow = asyncio.create_task(post(c, {"query": repeated}))
+        # when /healthz is asked meanwhile
+        latencies = []
+        while not slow.done():
+            started = time.perf_counter()
+            assert (await c.get("/healthz")).status_code == 200
+            latencies.append(time.perf_counter() - started)
+            await asyncio.sleep(0.01)
+        body = (await slow).json()
+        again = (await post(c, {"query": repeated})).json()
+    # then it was answered, /healthz never waited long, and the client paid for the time
+    assert body["data"]["collaborative"] is None
+    assert len(latencies) >= 5
+    assert max(latencies) < 0.5, latencies
+    paid = 60_000 - body["extensions"]["rateLimit"]["remaining"]
+    assert paid > 200 + 20 * 100  # its cost, and 20 points per millisecond past the first 100
+    # and the second time it was prepared already: only its cost was charged
+    spent_again = (
+        body["extensions"]["rateLimit"]["remaining"] - again["extensions"]["rateLimit"]["remaining"]
+    )
+    assert spent_again == 200

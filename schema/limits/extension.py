@@ -1,16 +1,25 @@
 """Parsing, validation and the request's limits, once per distinct document.
 
 Replaces Strawberry's parser and validation caches: a query text is parsed (within the token
-and size limits), validated (suggestions and introspection as configured), its aliases
-counted and its cost plan compiled once per process; each request only evaluates the plan
-against its variables, checks the budget and charges the client's rate limit before
+and size limits), its aliases counted, validated (suggestions and introspection as
+configured) and its cost plan compiled once per process; each request only evaluates the
+plan against its variables, checks the budget and charges the client's rate limit before
 anything runs. The cost and what remains of the rate limit go into `extensions`.
+
+Validating a new document can take long whatever its size (a rule compares fields
+pairwise: two hundred copies of one field with arguments take seconds), so documents not
+seen before are prepared on a worker thread, off the event loop that answers everyone
+else, and the client is charged for the time they took.
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
+import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +43,11 @@ from services.rate_limits.budget import Allowance
 
 # graphql-core's wording when a document has more tokens or comments than allowed
 TOKEN_LIMIT_MESSAGE = "Syntax Error: Document contains more than"
+# Preparing a new document costs the client nothing up to FREE_MILLISECONDS (ordinary
+# documents take a few), then POINTS_PER_MILLISECOND: about what running a query costs per
+# millisecond, so new documents are no cheaper a way to spend the service's time.
+FREE_MILLISECONDS = 100
+POINTS_PER_MILLISECOND = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +57,7 @@ class QueryLimits:
     max_cost: int = 10_000
     max_depth: int = 12
     max_aliases: int = 50
-    max_tokens: int = 5_000
+    max_tokens: int = 2_000
     max_document_bytes: int = 32_768
     max_page: int = 100
     introspection: bool = True
@@ -77,23 +91,39 @@ class PreparedDocuments:
         self.limits = limits
         self.maxsize = maxsize
         self._entries: OrderedDict[str, Prepared] = OrderedDict()
+        self._worker: ThreadPoolExecutor | None = None  # started on the first new document
         rules = [*specified_rules, MaybeNullValidationRule, OneOfInputValidationRule]
         if not limits.introspection:
             rules.append(NoSchemaIntrospectionCustomRule)
         self.rules = tuple(rules)
 
-    def get(self, schema: GraphQLSchema, query: str) -> Prepared:
-        entry = self._entries.get(query)
-        if entry is None:
-            entry = self._prepare(schema, query)
-            self._entries[query] = entry
-            if len(self._entries) > self.maxsize:
-                self._entries.popitem(last=False)
-        else:
-            self._entries.move_to_end(query)
-        return entry
+    async def get(self, schema: GraphQLSchema, query: str) -> tuple[Prepared, float]:
+        """The prepared document, and the milliseconds preparing it took (0 when cached).
 
-    def _prepare(self, schema: GraphQLSchema, query: str) -> Prepared:
+        One worker thread prepares new documents one at a time: a slow one delays other new
+        documents, never the event loop nor the documents already prepared.
+        """
+        entry = self._entries.get(query)
+        if entry is not None:
+            self._entries.move_to_end(query)
+            return entry, 0.0
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare")
+        started = time.perf_counter()
+        entry = await asyncio.get_running_loop().run_in_executor(
+            self._worker, self.prepare, schema, query
+        )
+        spent = (time.perf_counter() - started) * 1000
+        self._entries[query] = entry
+        if len(self._entries) > self.maxsize:
+            self._entries.popitem(last=False)
+        return entry, spent
+
+    def prepare(self, schema: GraphQLSchema, query: str) -> Prepared:
+        """Parse, count aliases (before validating: that costs nothing) and validate.
+
+        Pure, so it runs on the worker thread.
+        """
         limits = self.limits
         try:
             document = parse(
@@ -107,10 +137,6 @@ class PreparedDocuments:
             return Prepared(None, [_with_code(e, code)])
         except RecursionError:
             return Prepared(None, [_too_deep("the document")])
-        errors = validate(schema, document, self.rules, hide_suggestions=not limits.suggestions)
-        if errors:
-            code = GraphQLErrorCode.GRAPHQL_VALIDATION_FAILED
-            return Prepared(document, [_with_code(e, code) for e in errors])
         aliases = count_aliases(document)
         if aliases > limits.max_aliases:
             return Prepared(
@@ -124,6 +150,10 @@ class PreparedDocuments:
                     )
                 ],
             )
+        errors = validate(schema, document, self.rules, hide_suggestions=not limits.suggestions)
+        if errors:
+            code = GraphQLErrorCode.GRAPHQL_VALIDATION_FAILED
+            return Prepared(document, [_with_code(e, code) for e in errors])
         return Prepared(document, [])
 
     def plan(self, schema: GraphQLSchema, prepared: Prepared, operation: str | None) -> Plan | None:
@@ -149,7 +179,7 @@ class RequestLimits(SchemaExtension):
         self.cost: int | None = None
         self.allowance: Allowance | None = None
 
-    def on_parse(self) -> Iterator[None]:
+    async def on_parse(self) -> AsyncIterator[None]:
         context = self.execution_context
         query = context.query or ""
         size = len(query.encode())
@@ -160,7 +190,10 @@ class RequestLimits(SchemaExtension):
                 bytes=size,
                 limit=self.limits.max_document_bytes,
             )
-        self.prepared = self.documents.get(context.schema._schema, query)
+        self.prepared, spent = await self.documents.get(context.schema._schema, query)
+        meter: Meter | None = getattr(context.context, "meter", None)
+        if spent > FREE_MILLISECONDS and meter is not None:
+            meter.debit(math.ceil((spent - FREE_MILLISECONDS) * POINTS_PER_MILLISECOND))
         if self.prepared.document is None:
             raise self.prepared.errors[0]  # it does not parse: one error says where
         context.graphql_document = self.prepared.document

@@ -11,3 +11,7 @@ class Meter(Protocol):
     def charge(self, cost: int) -> Allowance | None:
         """Spend `cost` of the client's budget: the answer, or None when nothing is limited."""
         ...
+
+    def debit(self, cost: int) -> None:
+        """Record `cost` for work already done, whatever is left of the budget."""
+        ...

@@ -73,6 +73,11 @@ class Ledger:
         usage.pending += cost
         return Allowance(True, self.limit, self.limit - spent - cost, seconds_left(now))
 
+    def debit(self, client: str, cost: int, now: float) -> None:
+        """Record work already done for the client (reading its document), over its budget
+        if need be: its next requests are refused until the minute ends."""
+        self._usage(client, window_of(now)).pending += cost
+
     def exhausted(self, client: str, now: float) -> Allowance | None:
         """The refusal a client gets before its request is even read, once nothing is left."""
         usage = self._usage(client, window_of(now))
