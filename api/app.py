@@ -19,7 +19,7 @@ from api.health import Readiness, healthz
 from api.metrics import Metrics, MetricsMiddleware
 from api.migrate import head_revision
 from api.rate_limit import RateLimiter
-from api.settings import Settings
+from api.settings import Environment, Settings
 from schema.limits.extension import QueryLimits
 from schema.root import build_schema
 
@@ -78,8 +78,9 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", Readiness(database, head_revision()).handle, methods=["GET"]),
     ]
-    metrics = Metrics([*(r.path for r in routes), "/metrics"])
-    routes.append(Route("/metrics", metrics.handle, methods=["GET"]))
+    metrics = Metrics([*(r.path for r in routes), "/metrics"], token=settings.metrics_token)
+    if settings.metrics_token is not None or settings.environment is Environment.DEV:
+        routes.append(Route("/metrics", metrics.handle, methods=["GET"]))
     app = Starlette(
         routes=routes,
         lifespan=lifespan,

@@ -148,7 +148,10 @@ async def seed_demo_into(owner_url: str, *, only_if_empty: bool) -> bool:
 
 
 def ensure_port_free(host: str, port: int) -> None:
+    """Refuse a port another process listens on. The probe reuses the address, as uvicorn
+    does, so connections the previous server closed (TIME_WAIT) do not block a restart."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as e:
@@ -197,6 +200,8 @@ def serve(
         port=settings.port,
         log_level=settings.log_level.value,
         lifespan="on",
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

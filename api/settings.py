@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     graphiql: bool = True
     introspection: bool = True
     suggestions: bool = True  # "Did you mean …?" in validation errors
+    # /metrics answers only `Authorization: Bearer <token>` when set; in prod it is off
+    # without one.
+    metrics_token: SecretStr | None = None
+    # Proxies trusted to say the client's address (X-Forwarded-For), as uvicorn takes it.
+    forwarded_allow_ips: str = "127.0.0.1"
 
     # What one request may ask (README: Limits). A list multiplies its items' cost by its
     # page size; the budget refuses a query before it runs.
