@@ -39,7 +39,7 @@ from starlette.responses import JSONResponse, Response
 
 from api.auth import AuthenticationError, TokenVerifier, authenticate
 from api.database import Database
-from api.graphql import unauthorized
+from api.graphql import unauthorized, unavailable
 from api.operations import RequestError
 from api.rate_limit import RateLimiter, client_of, rate_limited
 from schema.analytics.queries import subject_ids
@@ -51,6 +51,7 @@ from services.analytics.aggregates import Aggregate
 from services.analytics.suppression import EXPLANATIONS, Cell, Reason
 from services.collaboratives import service as collaboratives
 from services.errors import DomainError, ErrorCode, Problem
+from services.faults import is_unavailable
 from services.periods import label as period_label
 from services.translations import service as translations
 from services.translations.languages import LanguagePreference, parse_accept_language
@@ -83,6 +84,14 @@ class AggregateExport:
         self.limiter = limiter
 
     async def handle(self, request: Request) -> Response:
+        try:
+            return await self._export(request)
+        except Exception as e:  # a database that cannot serve is a 503 to retry, not a 500
+            if is_unavailable(e):
+                return unavailable().response()
+            raise
+
+    async def _export(self, request: Request) -> Response:
         try:
             viewer = await authenticate(request, self.verifier, self.database)
         except AuthenticationError as e:
