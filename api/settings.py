@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Self
 
 import platformdirs
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "tablero-dev-secret-change-me-0123456789abcdef"
@@ -94,6 +94,12 @@ class Settings(BaseSettings):
     # Only registered documents (`tablero documents register`) for anonymous and bearer
     # traffic; API keys may still send any document within their budget.
     trusted_documents: bool = False
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _no_empty_token(cls, token: SecretStr | None) -> SecretStr | None:
+        """An empty token (compose's unset variable) is none: `Bearer ` must not pass."""
+        return token if token is not None and token.get_secret_value().strip() else None
 
     @model_validator(mode="after")
     def _follow_the_environment(self) -> Self:

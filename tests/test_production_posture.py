@@ -110,6 +110,13 @@ async def test_metrics_need_a_token_in_prod_and_are_off_without_one(
     assert "tablero_http_requests" in right.text
 
 
+async def test_an_empty_metrics_token_is_no_token(settings, database, connection) -> None:
+    async with app_client(
+        settings, database, connection, environment="prod", metrics_token=" "
+    ) as prod:
+        assert (await prod.get("/metrics", headers={"Authorization": "Bearer "})).status_code == 404
+
+
 def test_a_port_whose_last_connections_are_closing_is_free_for_a_restart() -> None:
     # given a server that accepted a connection and closed it first (its side in TIME_WAIT)
     port = free_port()
