@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format schema migrate seed bench clean
+.PHONY: run test lint format schema migrate seed bench soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ seed: $(VENV)/.installed-runtime
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
+
+## A bounded load test: readers keep their latency while hostile clients attack (about 1 min).
+soak: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.soak
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,10 +18,25 @@ from api.graphql import GraphQLEndpoint
 from api.health import Readiness, healthz
 from api.metrics import Metrics, MetricsMiddleware
 from api.migrate import head_revision
+from api.rate_limit import RateLimiter
 from api.scheduler import releasing_due_periods
-from api.settings import Settings
+from api.settings import Environment, Settings
 from api.spreadsheets import ObservationFiles
+from schema.limits.extension import QueryLimits
 from schema.root import build_schema
+
+
+def query_limits(settings: Settings) -> QueryLimits:
+    return QueryLimits(
+        max_cost=settings.max_query_cost,
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        max_document_bytes=settings.max_document_bytes,
+        max_page=settings.max_page_size,
+        introspection=settings.introspection,
+        suggestions=settings.suggestions,
+    )
 
 
 def create_app(settings: Settings, database: Database | None = None) -> Starlette:
@@ -31,23 +48,35 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             settings.database_url,
             role=settings.database_role,
             pool_size=settings.database_pool_size,
+            pool_timeout=settings.database_pool_timeout_seconds,
+            statement_timeout=settings.statement_timeout_seconds,
         )
     owns_database = database
     logging.getLogger("tablero").setLevel(settings.log_level.upper())
+    limiter = RateLimiter(
+        database,
+        per_minute=settings.rate_limit_per_minute,
+        sync_seconds=settings.rate_limit_sync_seconds,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        syncing = asyncio.create_task(limiter.run()) if limiter.enabled else None
         async with releasing_due_periods(owns_database, settings.release_check_seconds):
             yield
+        if syncing is not None:
+            syncing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await syncing
         await owns_database.dispose()
 
-    graphql = GraphQLEndpoint(build_schema(), settings, database)
+    graphql = GraphQLEndpoint(build_schema(query_limits(settings)), settings, database, limiter)
     files = ObservationFiles(database, graphql.verifier)
     routes = [
         Route("/graphql", graphql.handle, methods=["GET", "POST"]),
         Route(
             "/export/aggregate.csv",
-            AggregateExport(database, graphql.verifier).handle,
+            AggregateExport(database, graphql.verifier, limiter).handle,
             methods=["GET"],
         ),
         Route("/templates/{file}", files.template, methods=["GET"]),
@@ -55,8 +84,9 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", Readiness(database, head_revision()).handle, methods=["GET"]),
     ]
-    metrics = Metrics([*(r.path for r in routes), "/metrics"])
-    routes.append(Route("/metrics", metrics.handle, methods=["GET"]))
+    metrics = Metrics([*(r.path for r in routes), "/metrics"], token=settings.metrics_token)
+    if settings.metrics_token is not None or settings.environment is Environment.DEV:
+        routes.append(Route("/metrics", metrics.handle, methods=["GET"]))
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
@@ -64,4 +94,5 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     )
     app.state.database = database
     app.state.settings = settings
+    app.state.rate_limiter = limiter
     return app

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from api.database import Database
 from api.settings import Settings
 from services.accounts import service as accounts
+from services.text import unstorable
 from services.viewer import ANONYMOUS, Viewer
 
 ASYMMETRIC_ALGORITHMS = ["RS256", "ES256"]
@@ -129,6 +130,8 @@ async def authenticate(request: Request, verifier: TokenVerifier, database: Data
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("the Authorization header must be 'Bearer <token>'")
     subject = await verifier.subject(token.strip())
+    if unstorable(subject):  # a signed NUL or lone surrogate names no account, and no query
+        raise AuthenticationError("the token's subject is not a Tablero account")
     async with database.unit_of_work(ANONYMOUS) as session:
         viewer = await accounts.viewer_for_subject(session=session, subject=subject)
     if viewer is None:

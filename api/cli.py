@@ -12,6 +12,7 @@ import signal
 import socket
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -31,6 +32,8 @@ seed_app = typer.Typer(help="Load data into the database.", no_args_is_help=True
 app.add_typer(seed_app, name="seed")
 release_app = typer.Typer(help="Publish closed periods' aggregates.", no_args_is_help=True)
 app.add_typer(release_app, name="release")
+documents_app = typer.Typer(help="Persisted GraphQL documents.", no_args_is_help=True)
+app.add_typer(documents_app, name="documents")
 
 
 def _exit_cleanly_on_sigterm() -> None:
@@ -148,7 +151,10 @@ async def seed_demo_into(owner_url: str, *, only_if_empty: bool) -> bool:
 
 
 def ensure_port_free(host: str, port: int) -> None:
+    """Refuse a port another process listens on. The probe reuses the address, as uvicorn
+    does, so connections the previous server closed (TIME_WAIT) do not block a restart."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as e:
@@ -197,6 +203,8 @@ def serve(
         port=settings.port,
         log_level=settings.log_level.value,
         lifespan="on",
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 
@@ -339,6 +347,28 @@ async def _release_period(
         raise CommandError(f"the period cannot be released: {e.orig}") from e
     finally:
         await database.dispose()
+
+
+@documents_app.command("register")
+def register_documents(
+    directory: Path = typer.Argument(..., help="A directory of .graphql files (searched deep)."),
+) -> None:
+    """Register a front end's documents for trusted-documents mode; prints each one's id."""
+    from api.documents_registry import InvalidDocumentsError, read_documents, register_all
+
+    try:
+        try:
+            found = read_documents(directory)
+        except (InvalidDocumentsError, OSError, UnicodeDecodeError) as e:
+            raise CommandError(f"nothing was registered:\n{e}") from e
+        urls = database_urls(load_settings())
+        asyncio.run(check_migrated(urls.owner))
+        ids = asyncio.run(register_all(urls.owner, found))
+    except CommandError as e:
+        raise _fail(e) from e
+    for source, document_id in ids.items():
+        typer.echo(f"{document_id}  {source}")
+    typer.echo(f"Registered {len(ids)} document(s).")
 
 
 @app.command()

@@ -11,6 +11,7 @@ from starlette.requests import Request
 
 from api.loaders import Loaders
 from api.settings import Settings
+from schema.limits.meter import Meter
 from services.imports.progress import ProgressBoard
 from services.translations.languages import LanguagePreference
 from services.viewer import Viewer
@@ -26,6 +27,8 @@ class Context:
     loaders: Loaders
     imports: ProgressBoard = field(default_factory=ProgressBoard)  # the app's, shared
     request_id: str = field(default_factory=lambda: uuid4().hex)
+    # Charges the request's cost to its client's rate limit (schema/limits); None: no limit.
+    meter: Meter | None = None
 
     @property
     def languages(self) -> LanguagePreference:

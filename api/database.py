@@ -37,6 +37,10 @@ SET_VIEWER = text(
     " set_config('tablero.steward_of', :steward_of, true),"
     " set_config('tablero.backbone_of', :backbone_of, true)"
 )
+# The viewer, and how long any one statement may run: one statement, no round trip more.
+BEGIN_TRANSACTION = text(
+    SET_VIEWER.text + ", set_config('statement_timeout', :statement_timeout, true)"
+)
 
 
 def async_url(url: str) -> str:
@@ -61,7 +65,11 @@ def _declare_viewer(
         connection.exec_driver_sql(f"SET LOCAL ROLE {quoted}")
     viewer: Viewer = session.info.get("viewer", ANONYMOUS)
     request_id = session.info.get("request_id", "")
-    connection.execute(SET_VIEWER, {**rls_settings(viewer), "request_id": request_id})
+    timeout = session.info.get("statement_timeout_ms", 0)
+    connection.execute(
+        BEGIN_TRANSACTION,
+        {**rls_settings(viewer), "request_id": request_id, "statement_timeout": str(timeout)},
+    )
 
 
 class _TaskReentrantLock:
@@ -127,9 +135,11 @@ class Database:
         *,
         role: str | None = None,
         join_transaction_mode: Any = "conditional_savepoint",
+        statement_timeout: float = 0,
     ) -> None:
         self.bind = bind
         self.role = role
+        self.statement_timeout_ms = round(statement_timeout * 1000)  # 0: none
         self._sessions = async_sessionmaker(
             bind=bind,
             class_=SerialAsyncSession,
@@ -140,15 +150,36 @@ class Database:
         )
 
     @classmethod
-    def connect(cls, url: str, *, role: str | None = None, pool_size: int = 10) -> Database:
+    def connect(
+        cls,
+        url: str,
+        *,
+        role: str | None = None,
+        pool_size: int = 10,
+        pool_timeout: float = 30,
+        statement_timeout: float = 0,
+    ) -> Database:
+        """An engine whose requests wait at most `pool_timeout` s for a connection and run
+        statements of at most `statement_timeout` s (0: no limit)."""
         engine = create_async_engine(
-            async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            async_url(url),
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_timeout=pool_timeout,
+            pool_pre_ping=True,
         )
-        return cls(engine, role=role)
+        return cls(engine, role=role, statement_timeout=statement_timeout)
 
     def session(self, viewer: Viewer, request_id: str = "") -> AsyncSession:
         """A session for `viewer`; `request_id` marks what it writes in the audit trail."""
-        return self._sessions(info={"viewer": viewer, "role": self.role, "request_id": request_id})
+        return self._sessions(
+            info={
+                "viewer": viewer,
+                "role": self.role,
+                "request_id": request_id,
+                "statement_timeout_ms": self.statement_timeout_ms,
+            }
+        )
 
     @asynccontextmanager
     async def unit_of_work(self, viewer: Viewer) -> AsyncIterator[AsyncSession]:

@@ -37,18 +37,24 @@ from starlette.responses import JSONResponse, Response
 
 from api.auth import AuthenticationError, TokenVerifier, authenticate
 from api.database import Database
-from api.graphql import unauthorized
+from api.graphql import unauthorized, unavailable
+from api.operations import RequestError
+from api.rate_limit import RateLimiter, client_of, rate_limited
 from schema.analytics.queries import subject_ids
+from schema.error_codes import GraphQLErrorCode
+from schema.limits.rules import EXTRA_WEIGHT
 from schema.observations.types import breakdown_cell
 from services.analytics import aggregates
 from services.analytics.aggregates import Aggregate
 from services.analytics.suppression import EXPLANATIONS, Cell, Reason
 from services.collaboratives import service as collaboratives
 from services.errors import DomainError, ErrorCode, Problem
+from services.faults import is_unavailable
 from services.periods import label as period_label
 from services.spreadsheets.dialect import BOM, defused, filename, number, written
 from services.translations import service as translations
 from services.translations.languages import LanguagePreference, parse_accept_language
+from services.viewer import Scope
 
 Labels = Mapping[tuple[str, str], tuple[str, str]]  # (dimension, category) -> (name, label)
 
@@ -70,19 +76,37 @@ class ExportQuery:
 
 
 class AggregateExport:
-    """The route's handler; shares /graphql's token verifier (and its JWKS cache)."""
+    """The route's handler; shares /graphql's token verifier (and its JWKS cache) and rate
+    limit: an export costs what the same `aggregate` query would."""
 
-    def __init__(self, database: Database, verifier: TokenVerifier) -> None:
+    def __init__(self, database: Database, verifier: TokenVerifier, limiter: RateLimiter) -> None:
         self.database = database
         self.verifier = verifier
+        self.limiter = limiter
 
     async def handle(self, request: Request) -> Response:
         try:
+            return await self._export(request)
+        except Exception as e:  # a database that cannot serve is a 503 to retry, not a 500
+            if is_unavailable(e):
+                return unavailable().response()
+            raise
+
+    async def _export(self, request: Request) -> Response:
+        try:
             viewer = await authenticate(request, self.verifier, self.database)
         except AuthenticationError as e:
-            return unauthorized(e.message)
+            return unauthorized(e.message).response()
         if viewer.is_anonymous:
-            return unauthorized("an export needs a bearer token or an API key")
+            return unauthorized("an export needs a bearer token or an API key").response()
+        if not viewer.may(Scope.READ):
+            message = f"this API key does not hold the `{Scope.READ.value}` scope"
+            return RequestError(403, GraphQLErrorCode.FORBIDDEN, message).response()
+        allowance = self.limiter.meter(client_of(viewer, request)).charge(
+            EXTRA_WEIGHT["Query.aggregate"]
+        )
+        if allowance is not None and not allowance.allowed:
+            return rate_limited(allowance).response()
         try:
             query = parse(request.query_params)
             shared_measure_id, indicator_id = subject_ids(query.of)

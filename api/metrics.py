@@ -1,11 +1,14 @@
 """GET /metrics: request counts and latencies in Prometheus' text format.
 
 One registry per app (tests build many apps in one process). Routes are labelled by their
-template, and every unknown path as `other`, so a scanner cannot grow the label set.
+template, and every unknown path as `other`, so a scanner cannot grow the label set. With
+TABLERO_METRICS_TOKEN set, only `Authorization: Bearer <token>` reads them; in prod they are
+not served at all without one.
 """
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Iterable
 
@@ -17,14 +20,16 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
+from pydantic import SecretStr
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class Metrics:
-    def __init__(self, routes: Iterable[str]) -> None:
+    def __init__(self, routes: Iterable[str], token: SecretStr | None = None) -> None:
         self.routes = frozenset(routes)
+        self.token = token
         self.registry = CollectorRegistry()
         ProcessCollector(registry=self.registry)
         self.requests = Counter(
@@ -45,7 +50,19 @@ class Metrics:
         return path if path in self.routes else "other"
 
     async def handle(self, request: Request) -> Response:
+        if self.token is not None and not self._authorized(request):
+            return Response(
+                "a metrics token is required\n",
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="tablero-metrics"'},
+            )
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+    def _authorized(self, request: Request) -> bool:
+        assert self.token is not None
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        expected = self.token.get_secret_value()
+        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), expected)
 
 
 class MetricsMiddleware:

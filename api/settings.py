@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Self
 
 import platformdirs
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "tablero-dev-secret-change-me-0123456789abcdef"
@@ -66,9 +66,53 @@ class Settings(BaseSettings):
     # (seconds; 0 leaves it to `tablero release due`, e.g. from cron).
     release_check_seconds: int = Field(default=300, ge=0)
 
-    graphiql: bool = True
     max_page_size: int = Field(default=100, ge=1)
     demo_seed: bool = True
+
+    # Production posture. Unset, each follows the environment: on in dev, off in prod.
+    graphiql: bool = True
+    introspection: bool = True
+    suggestions: bool = True  # "Did you mean …?" in validation errors
+    # /metrics answers only `Authorization: Bearer <token>` when set; in prod it is off
+    # without one.
+    metrics_token: SecretStr | None = None
+    # Proxies trusted to say the client's address (X-Forwarded-For), as uvicorn takes it.
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    # What one request may ask (README: Limits). A list multiplies its items' cost by its
+    # page size; the budget refuses a query before it runs.
+    max_query_cost: int = Field(default=10_000, ge=1)
+    max_query_depth: int = Field(default=12, ge=1)
+    max_aliases: int = Field(default=50, ge=0)
+    max_tokens: int = Field(default=2_000, ge=1)
+    max_document_bytes: int = Field(default=32_768, ge=1)
+    max_body_bytes: int = Field(default=1_048_576, ge=1)
+    # A spreadsheet upload (importObservations, a multipart request) may be larger.
+    max_upload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    max_response_bytes: int = Field(default=4_194_304, ge=1)
+    request_timeout_seconds: float = Field(default=10.0, gt=0)
+    statement_timeout_seconds: float = Field(default=5.0, gt=0)
+    database_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Query cost each client (account, API key, or address when anonymous) may spend per
+    # minute, shared by every API process through PostgreSQL; 0 turns the limit off.
+    rate_limit_per_minute: int = Field(default=60_000, ge=0)
+    rate_limit_sync_seconds: float = Field(default=1.0, gt=0)
+    # Only registered documents (`tablero documents register`) for anonymous and bearer
+    # traffic; API keys may still send any document within their budget.
+    trusted_documents: bool = False
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _no_empty_token(cls, token: SecretStr | None) -> SecretStr | None:
+        """An empty token (compose's unset variable) is none: `Bearer ` must not pass."""
+        return token if token is not None and token.get_secret_value().strip() else None
+
+    @model_validator(mode="after")
+    def _follow_the_environment(self) -> Self:
+        for name in ("graphiql", "introspection", "suggestions"):
+            if name not in self.model_fields_set:
+                setattr(self, name, self.environment is Environment.DEV)
+        return self
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Self:

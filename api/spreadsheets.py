@@ -18,13 +18,17 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from api.auth import AuthenticationError, TokenVerifier, authenticate
 from api.database import Database
-from api.graphql import unauthorized
+from api.graphql import unauthorized, unavailable
+from api.operations import RequestError
+from schema.error_codes import GraphQLErrorCode
 from schema.observations.mutations import subject_ids
 from services.errors import DomainError, ErrorCode
+from services.faults import is_unavailable
 from services.imports import sheets
 from services.imports.files import as_csv, as_xlsx
 from services.imports.sheets import Spreadsheet
 from services.spreadsheets.dialect import filename
+from services.viewer import Scope
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Read = Callable[..., Awaitable[Spreadsheet]]
@@ -45,9 +49,20 @@ class ObservationFiles:
 
     async def _answer(self, request: Request, read: Read, suffix: str) -> Response:
         try:
+            return await self._sheet(request, read, suffix)
+        except Exception as e:  # a database that cannot serve is a 503 to retry, not a 500
+            if is_unavailable(e):
+                return unavailable().response()
+            raise
+
+    async def _sheet(self, request: Request, read: Read, suffix: str) -> Response:
+        try:
             viewer = await authenticate(request, self.verifier, self.database)
         except AuthenticationError as e:
-            return unauthorized(e.message)
+            return unauthorized(e.message).response()
+        if not viewer.may(Scope.READ):
+            message = f"this API key does not hold the `{Scope.READ.value}` scope"
+            return RequestError(403, GraphQLErrorCode.FORBIDDEN, message).response()
         global_id, _, extension = request.path_params["file"].rpartition(".")
         if extension not in ("csv", "xlsx"):
             return not_found("ask for <id>.csv or <id>.xlsx")

@@ -125,6 +125,8 @@ def main() -> None:
             TABLERO_DATA_DIR=str(Path(data_dir)),
             TABLERO_PORT=str(port),
             TABLERO_LOG_LEVEL="warning",
+            # Throughput, not fairness: one client's budget per minute would cap it.
+            TABLERO_RATE_LIMIT_PER_MINUTE="0",
         )
         with serving(env, port):
             run(f"http://127.0.0.1:{port}", env, args.seconds, args.concurrency)

@@ -14,6 +14,8 @@ from services.pagination import Listing, Page
 
 T = TypeVar("T")
 
+MAX_NODES = 100  # ids one `nodes` call takes
+
 
 def to_global_id(type_name: str, raw_id: UUID) -> strawberry.ID:
     return strawberry.ID(base64.urlsafe_b64encode(f"{type_name}:{raw_id}".encode()).decode())

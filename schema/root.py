@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, ValidationCache
-from strawberry.extensions.query_depth_limiter import create_validator
+from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionContext, Info
 
 from api.context import Context
@@ -22,35 +22,34 @@ from schema.collaboratives.types import Collaborative
 from schema.dashboards import mutations as dashboard_mutations
 from schema.dashboards.types import Dashboard
 from schema.dimensions import mutations as dimension_mutations
+from schema.error_codes import GraphQLErrorCode
 from schema.governance import mutations as governance_mutations
 from schema.governance import rules as governance_rules
 from schema.imports import mutations as import_mutations
 from schema.imports.queries import resolve_import_progress
 from schema.imports.types import ImportProgress
 from schema.indicators import mutations as indicator_mutations
+from schema.limits.extension import PreparedDocuments, QueryLimits, RequestLimits
 from schema.measures import mutations as measure_mutations
-from schema.nul_guard import RefuseNulCharacters
 from schema.observations import mutations as observation_mutations
 from schema.observations.types import Observation
 from schema.partners import mutations as partner_mutations
 from schema.partners.types import Partner
-from schema.relay import Node, resolve_nodes
+from schema.relay import MAX_NODES, Node, resolve_nodes
 from schema.releases import mutations as release_mutations
 from schema.releases.types import Release
+from schema.scopes import RequireReadScope
 from schema.stories import mutations as story_mutations
+from schema.text_guard import RefuseUnstorableText
 from schema.translations import mutations as translation_mutations
 from schema.translations.types import choose_language
 from schema.viewer import Viewer, resolve_viewer
 from services.collaboratives import service as collaboratives
 from services.dashboards import service as dashboards
 from services.errors import DomainError, ErrorCode
+from services.faults import is_unavailable
 
 logger = logging.getLogger("tablero.graphql")
-
-MAX_NODES = 100
-# One rule class for the life of the process: the validation cache is keyed by the rules, and
-# QueryDepthLimiter would make a new class per request, so nothing would ever be cached.
-DEPTH_LIMIT = create_validator(max_depth=12, should_ignore=None)
 
 
 @strawberry.type
@@ -255,27 +254,80 @@ def _is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, DomainError | GraphQLError)
 
 
+DOMAIN_CODES = {
+    ErrorCode.NOT_FOUND: GraphQLErrorCode.NOT_FOUND,
+    ErrorCode.FORBIDDEN: GraphQLErrorCode.FORBIDDEN,
+}
+
+
+class CodedErrors(MaskErrors):
+    """Every error leaves with a code. A bug answers INTERNAL ("Unexpected error."), a
+    database that cannot serve just now UNAVAILABLE (the API makes it a 503 to retry); a
+    field's refused argument says why, and a variable that does not fit its type is
+    BAD_USER_INPUT. Parse, validation and limit errors are coded where they are made."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_is_unexpected)
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = super()._process_errors(errors)
+        for error in processed:
+            if (error.extensions or {}).get("code"):
+                continue
+            original = error.original_error
+            if isinstance(original, DomainError) and original.problems:
+                code = DOMAIN_CODES.get(original.problems[0].code, GraphQLErrorCode.BAD_USER_INPUT)
+            elif error.path is None:  # a variable that does not fit its type
+                code = GraphQLErrorCode.BAD_USER_INPUT
+            else:  # a value the schema cannot answer with: ours to fix
+                code = GraphQLErrorCode.INTERNAL
+            error.extensions = {**(error.extensions or {}), "code": code.value}
+        return processed
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        if error.original_error is not None and is_unavailable(error.original_error):
+            masked.message = "the database cannot serve right now: retry in a few seconds"
+            masked.extensions = {"code": GraphQLErrorCode.UNAVAILABLE.value}
+        else:
+            masked.extensions = {"code": GraphQLErrorCode.INTERNAL.value}
+        return masked
+
+
 class TableroSchema(strawberry.Schema):
+    hide_suggestions = False
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         context = execution_context.context if execution_context else None
         request_id = getattr(context, "request_id", "-")
         for error in errors:
-            if _is_unexpected(error):
+            if _is_unexpected(error) and not is_unavailable(error.original_error):  # type: ignore[arg-type]
                 logger.error("request %s failed", request_id, exc_info=error.original_error)
 
+    def _get_custom_context_kwargs(
+        self, operation_extensions: dict[str, Any] | None = None, *, sync: bool = False
+    ) -> dict[str, Any]:
+        # Variables' coercion errors suggest enum values too: hidden with the validation's.
+        kwargs = super()._get_custom_context_kwargs(operation_extensions, sync=sync)
+        return {**kwargs, "hide_suggestions": self.hide_suggestions}
 
-def build_schema() -> strawberry.Schema:
-    return TableroSchema(
+
+def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
+    """The schema, checking every request against `limits` (defaults: the settings')."""
+    limits = limits or QueryLimits()
+    documents = PreparedDocuments(limits)
+    schema = TableroSchema(
         query=Query,
         mutation=Mutation,
         types=[Partner, Collaborative, Observation, ActionItem, Release],
         extensions=[
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
-            lambda: AddValidationRules([DEPTH_LIMIT]),
-            RefuseNulCharacters,
-            lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Unexpected error."),
+            lambda: RequestLimits(documents),
+            RequireReadScope,
+            RefuseUnstorableText,
+            CodedErrors,
         ],
     )
+    schema.hide_suggestions = not limits.suggestions
+    return schema

@@ -19,6 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.errors import DomainError, ErrorCode
+from services.text import unstorable
 
 T = TypeVar("T")
 
@@ -46,8 +47,8 @@ def _decode(cursor: str, keys: tuple[InstrumentedAttribute, ...]) -> list[Any]:
             python_type = key.type.python_type
             if python_type in (UUID, datetime, date) and not isinstance(value, str):
                 raise TypeError(f"{key.key} must be a string")
-            if isinstance(value, str) and "\x00" in value:
-                raise ValueError("PostgreSQL text cannot hold NUL")
+            if isinstance(value, str) and unstorable(value):
+                raise ValueError(unstorable(value))
             if python_type is UUID:
                 converted.append(UUID(value))
             elif python_type is datetime:

@@ -10,6 +10,10 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 SCHOOL_YEAR_START_MONTH = 8
+# The days Tablero works with. Every period in it has a next one (Python's dates stop in
+# year 9999) and no reporting, due date or target needs more.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
 
 
 class Granularity(StrEnum):

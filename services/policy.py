@@ -24,7 +24,7 @@ from services.partners.models import Partner, ProfileVisibility
 from services.releases.models import Release, ReportingPeriod
 from services.stories.models import Story
 from services.translations.models import Translation
-from services.viewer import Role, Viewer
+from services.viewer import Role, Scope, Viewer
 from services.visibility import Visibility
 
 
@@ -127,7 +127,16 @@ def measure_visible(viewer: Viewer) -> ColumnElement[bool]:
 
 def can_define_measures(viewer: Viewer, partner_id: UUID) -> bool:
     """A partner's staff and stewards define and change its measures, nobody else."""
-    return partner_id in viewer.partner_ids
+    return partner_id in viewer.partner_ids and viewer.may(Scope.MEASURES_WRITE)
+
+
+def can_choose_measure_visibility(viewer: Viewer, partner_id: UUID) -> bool:
+    """Who sees a measure, and whether it counts in aggregates, are its stewards' decisions:
+    not its staff's, and never an API key's.
+
+    Twin of tablero_guard_measure_choices() (migration 0014).
+    """
+    return partner_id in viewer.steward_of
 
 
 def observation_visible(viewer: Viewer) -> ColumnElement[bool]:
@@ -177,34 +186,55 @@ def reporting_period_visible(viewer: Viewer) -> ColumnElement[bool]:
 
 
 def can_release(viewer: Viewer, collaborative_id: UUID) -> bool:
-    """The backbone releases closed periods (twin of tablero_release_period, 0013)."""
-    return collaborative_id in viewer.backbone_of
+    """The backbone's people release closed periods, not a system's key (twin of
+    tablero_release_period, 0013)."""
+    return collaborative_id in viewer.backbone_of and viewer.api_key_id is None
 
 
 def can_report_on_measure(viewer: Viewer, measure: PerformanceMeasure) -> bool:
-    return measure.partner_id in viewer.partner_ids
+    return measure.partner_id in viewer.partner_ids and viewer.may(Scope.OBSERVATIONS_WRITE)
 
 
 def can_report_on_indicator(viewer: Viewer, indicator: Indicator) -> bool:
     """Population data for indicators is entered by the backbone that stewards them."""
-    return indicator.collaborative_id in viewer.backbone_of
+    return indicator.collaborative_id in viewer.backbone_of and viewer.may(Scope.OBSERVATIONS_WRITE)
+
+
+def can_publish_observation(viewer: Viewer, observation: Observation) -> bool:
+    """Whoever reports on a measure or an indicator publishes its drafts."""
+    owner = (
+        observation.partner_id in viewer.partner_ids
+        if observation.partner_id is not None
+        else observation.collaborative_id in viewer.backbone_of
+    )
+    return owner and viewer.may(Scope.OBSERVATIONS_WRITE)
 
 
 # -- the audit trail --------------------------------------------------------------------
 
 
 def audit_visible(viewer: Viewer) -> ColumnElement[bool]:
-    """One's own changes; a partner's people its rows; the backbone what is not private.
+    """One's own changes; a partner's people its rows; the backbone what is not private, and
+    about a measure only while that measure is not private.
 
-    Twin of the api_read policy on audit_event (migration 0009).
+    Twin of the api_read policy on audit_event (migration 0015).
     """
     own = AuditEvent.account_id == viewer.account_id if viewer.account_id else false()
+    measure_shown = or_(
+        AuditEvent.measure_id.is_(None),  # type: ignore[union-attr]
+        exists().where(
+            PerformanceMeasure.collaborative_id == AuditEvent.collaborative_id,
+            PerformanceMeasure.id == AuditEvent.measure_id,
+            PerformanceMeasure.visibility != Visibility.PRIVATE,
+        ),
+    )
     return or_(
         own,
         _in(AuditEvent.partner_id, viewer.partner_ids),
         and_(
             _in(AuditEvent.collaborative_id, viewer.backbone_of),
             AuditEvent.visibility.is_distinct_from(Visibility.PRIVATE.value),  # type: ignore[union-attr]
+            measure_shown,
         ),
     )
 
@@ -300,7 +330,8 @@ def can_manage_action_items(viewer: Viewer, collaborative_id: UUID, partner_id: 
 
     Twin of `api_create`/`api_update` on action_item and `api_create` on its history.
     """
-    return partner_id in viewer.partner_ids or collaborative_id in viewer.backbone_of
+    mine = partner_id in viewer.partner_ids or collaborative_id in viewer.backbone_of
+    return mine and viewer.may(Scope.ACTIONS_WRITE)
 
 
 def subject_visible(viewer: Viewer, about: Any) -> ColumnElement[bool]:

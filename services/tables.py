@@ -7,6 +7,7 @@ from services.audit.models import AuditEvent
 from services.collaboratives.models import Collaborative
 from services.dashboards.models import Dashboard, DashboardPanel
 from services.dimensions.models import Dimension, DimensionCategory
+from services.documents.models import PersistedDocument
 from services.governance.models import (
     IndicatorVersion,
     Proposal,
@@ -24,6 +25,7 @@ from services.measures.models import (
 from services.metadata import SQLModel
 from services.observations.models import Observation, ObservationBatch, Target
 from services.partners.models import Partner, PartnerContact
+from services.rate_limits.models import RateLimitUsage
 from services.releases.models import Release, ReleaseCell, ReleaseShare, ReportingPeriod
 from services.stories.models import Story
 from services.translations.models import Translation
@@ -54,9 +56,11 @@ __all__ = [
     "Partner",
     "PartnerContact",
     "PerformanceMeasure",
+    "PersistedDocument",
     "Proposal",
     "ProposalComment",
     "ProposalVote",
+    "RateLimitUsage",
     "Release",
     "ReleaseCell",
     "ReleaseShare",

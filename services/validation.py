@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from datetime import date
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from services.errors import DomainError, ErrorCode, Problem
+from services.periods import EARLIEST, LATEST
 
 M = TypeVar("M", bound=BaseModel)
+
+# No count of people, dollars or rates comes near this, and the squares a trend fit takes of
+# such values stay far from overflowing a float: a value near 1e308 would break every chart
+# of its measure for every reader.
+MAX_MAGNITUDE = 1e15
+BoundedFloat = Annotated[float, Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE, allow_inf_nan=False)]
+# A day Tablero works with (services/periods.py): a due date, a baseline, a panel's range.
+BoundedDate = Annotated[date, Field(ge=EARLIEST, le=LATEST)]
+
+
+def out_of_bounds(number: float) -> str | None:
+    """Why a number cannot be stored, or None when it can."""
+    if not math.isfinite(number):
+        return "must be a finite number"
+    if abs(number) > MAX_MAGNITUDE:
+        return f"must be between -{MAX_MAGNITUDE:.0e} and {MAX_MAGNITUDE:.0e}"
+    return None
+
 
 _CODES = {
     "missing": ErrorCode.REQUIRED,
@@ -19,6 +40,7 @@ _CODES = {
     "greater_than_equal": ErrorCode.OUT_OF_RANGE,
     "less_than": ErrorCode.OUT_OF_RANGE,
     "less_than_equal": ErrorCode.OUT_OF_RANGE,
+    "finite_number": ErrorCode.OUT_OF_RANGE,
 }
 
 

@@ -26,6 +26,24 @@ MEMBER_ROLES = frozenset({Role.RESIDENT, Role.PARTNER_STAFF, Role.PARTNER_STEWAR
 PARTNER_ROLES = frozenset({Role.PARTNER_STAFF, Role.PARTNER_STEWARD, Role.BACKBONE, Role.FUNDER})
 
 
+class Scope(StrEnum):
+    """What a partner system's API key may do, beyond the standing of its partner's staff.
+
+    People are bound by their roles alone; a key holds only the scopes it was issued with.
+    No scope lets a key choose who sees a measure, consent to aggregates, or change owners
+    and memberships: those stay with the partner's stewards.
+    """
+
+    READ = "read"  # queries, and the CSV export
+    OBSERVATIONS_WRITE = "observations:write"  # submit, correct and publish observations
+    MEASURES_WRITE = "measures:write"  # define and edit measures, their targets and texts
+    ACTIONS_WRITE = "actions:write"  # create, edit and move the partner's action items
+
+
+# What a key holds unless it was issued with others: reading and reporting.
+DEFAULT_KEY_SCOPES = frozenset({Scope.READ, Scope.OBSERVATIONS_WRITE})
+
+
 @dataclass(frozen=True, slots=True)
 class Grant:
     """One membership: a role in a collaborative, on behalf of a partner for partner roles."""
@@ -40,6 +58,11 @@ class Viewer:
     account_id: UUID | None = None
     grants: tuple[Grant, ...] = ()
     api_key_id: UUID | None = None
+    scopes: frozenset[Scope] | None = None  # an API key's; None for people and anonymous
+
+    def may(self, scope: Scope) -> bool:
+        """Whether the viewer's credential allows `scope` (people: always; keys: if held)."""
+        return self.scopes is None or scope in self.scopes
 
     @property
     def is_anonymous(self) -> bool:

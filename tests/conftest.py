@@ -23,6 +23,7 @@ from api.app import create_app
 from api.database import Database, async_url
 from api.migrate import upgrade
 from api.settings import Settings
+from tests.committed import Committed, committed_database
 from tests.database import TEST_DATABASE, TestServer, start_test_server
 
 
@@ -41,6 +42,12 @@ async def migrated(server: TestServer) -> TestServer:
 
 
 @pytest.fixture(scope="session")
+async def committed(migrated: TestServer) -> Committed:
+    """A database of its own, migrated once, for tests whose writes must be committed."""
+    return await committed_database(migrated)
+
+
+@pytest.fixture(scope="session")
 async def owner_engine(migrated: TestServer) -> AsyncIterator[AsyncEngine]:
     engine = create_async_engine(async_url(migrated.owner_url()), poolclass=NullPool)
     yield engine
@@ -49,7 +56,11 @@ async def owner_engine(migrated: TestServer) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 def settings(migrated: TestServer) -> Settings:
-    return Settings(_env_file=None, environment="dev", database_url=migrated.api_url())  # type: ignore[call-arg]
+    # Without a rate limit by default: answers compared across viewers would otherwise differ
+    # by what each client has left; tests of the limit turn it on (tests/test_rate_limit.py).
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, environment="dev", database_url=migrated.api_url(), rate_limit_per_minute=0
+    )
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from services.accounts.models import Account, Membership
 from services.accounts.service import issue_api_key
 from services.collaboratives.models import Collaborative
 from services.partners.models import Partner, PartnerContact, PartnerKind, ProfileVisibility
-from services.viewer import Role
+from services.viewer import DEFAULT_KEY_SCOPES, Role, Scope
 
 _seq = itertools.count(1)
 
@@ -91,11 +91,20 @@ async def make_member(
     return account
 
 
-async def make_api_key(session: AsyncSession, partner: Partner, *, revoked: bool = False) -> str:
+async def make_api_key(
+    session: AsyncSession,
+    partner: Partner,
+    *,
+    revoked: bool = False,
+    scopes: frozenset[Scope] = DEFAULT_KEY_SCOPES,
+) -> str:
     from datetime import UTC, datetime
 
     issued = issue_api_key(
-        collaborative_id=partner.collaborative_id, partner_id=partner.id, name="test system"
+        collaborative_id=partner.collaborative_id,
+        partner_id=partner.id,
+        name="test system",
+        scopes=scopes,
     )
     if revoked:
         issued.record.revoked_at = datetime.now(UTC)

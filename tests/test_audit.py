@@ -11,11 +11,12 @@ from sqlalchemy.exc import DBAPIError
 
 from api.settings import Settings
 from schema.relay import to_global_id
+from services.audit.models import UNAUDITED
 from services.observations.models import Observation, ObservationStatus
 from services.partners.models import PartnerKind
 from services.periods import Granularity
 from services.tables import metadata
-from services.viewer import Role
+from services.viewer import Role, Scope
 from services.visibility import Visibility
 from tests.factories import (
     bearer,
@@ -220,7 +221,7 @@ async def test_a_draft_is_its_owner_alone_in_the_trail(client, table, session) -
 async def test_an_api_key_is_recorded_as_who_and_its_secret_never_is(
     client, table, session, connection
 ) -> None:
-    key = await make_api_key(session, table["casa"])
+    key = await make_api_key(session, table["casa"], scopes=frozenset({Scope.MEASURES_WRITE}))
     key_id = (await connection.execute(text("SELECT id FROM api_key"))).scalar_one()
     measure_id = to_global_id("Measure", table["measures"][Visibility.PUBLIC].id)
     body = await graphql(
@@ -280,4 +281,112 @@ async def test_every_table_is_audited(connection) -> None:
             " WHERE t.tgname = 'audit' AND t.tgfoid = 'tablero_audit()'::regprocedure"
         )
     )
-    assert {row[0] for row in audited} == set(metadata.tables) - {"audit_event"}
+    assert {row[0] for row in audited} == set(metadata.tables) - UNAUDITED
+
+
+# -- every table's rows are read as their subject is (migration 0015) ------------------------
+
+# The specification: how each audited table is read. `own`: by the row's visibility;
+# `measure`: as its measure; `private`: by its owner alone; `members`: the table's business.
+REACH = {
+    "account": "members",  # no collaborative: each person reads only their own changes
+    "action_item": "members",
+    "action_item_status_change": "members",
+    "api_key": "private",
+    "collaborative": "members",
+    "dashboard": "own",
+    "dashboard_panel": "members",
+    "dimension": "members",
+    "dimension_category": "members",
+    "domain": "members",
+    "indicator": "own",
+    "indicator_dimension": "members",
+    "indicator_version": "members",
+    "measure_contribution": "measure",
+    "measure_dimension": "measure",
+    "measure_visibility_change": "private",
+    "membership": "members",
+    "observation": "own",
+    "observation_batch": "measure",
+    "partner": "own",
+    "partner_contact": "members",
+    "performance_measure": "own",
+    "persisted_document": "members",
+    "proposal": "members",
+    "proposal_comment": "members",
+    "proposal_vote": "members",
+    "release": "members",  # releases and their cells: publishable, by construction
+    "release_cell": "members",
+    "release_share": "own",  # what a release counted: as its contribution could be read
+    "reporting_period": "members",
+    "result": "members",
+    "shared_measure": "members",
+    "story": "own",
+    "target": "measure",
+    "translation": "measure",
+}
+
+
+async def test_every_audited_table_is_read_as_the_specification_says(connection) -> None:
+    reach = await connection.execute(
+        text(
+            "SELECT c.relname, tablero_audit_reach(c.relname) FROM pg_trigger t"
+            " JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE t.tgname = 'audit' AND t.tgfoid = 'tablero_audit()'::regprocedure"
+        )
+    )
+    assert dict(reach.all()) == REACH
+    # a table nobody classified is its owner's alone
+    unknown = await connection.execute(text("SELECT tablero_audit_reach('a_new_table')"))
+    assert unknown.scalar_one() == "private"
+
+
+async def test_the_backbone_reads_no_visibility_change_of_another_partners_measure(
+    client, table
+) -> None:
+    # given Casa's steward opens its private measure to members, then closes it again
+    measure_id = to_global_id("Measure", table["measures"][Visibility.PRIVATE].id)
+    for visibility in ("COLLABORATIVE", "PRIVATE"):
+        body = await graphql(
+            client,
+            UPDATE,
+            {"input": {"id": measure_id, "visibility": visibility}},
+            table["viewers"]["casa"],
+        )
+        assert body["data"]["updateMeasure"]["userErrors"] == []
+    # then Casa reads both changes; the backbone, another partner and a resident none
+    changes = [
+        e for e in await trail(client, table, "casa") if e["table"] == "measure_visibility_change"
+    ]
+    assert len(changes) == 2
+    for other in ("backbone", "food", "resident"):
+        tables = {e["table"] for e in await trail(client, table, other)}
+        assert "measure_visibility_change" not in tables, other
+
+
+async def test_a_measure_made_private_hides_its_past_from_the_backbone(client, table) -> None:
+    # given a members' measure the backbone watched being renamed
+    measure_id = await rename(client, table, Visibility.COLLABORATIVE, "Families housed")
+    assert await trail(client, table, "backbone", measure_id)
+    # when its steward makes it private
+    body = await graphql(
+        client,
+        UPDATE,
+        {"input": {"id": measure_id, "visibility": "PRIVATE"}},
+        table["viewers"]["casa"],
+    )
+    assert body["data"]["updateMeasure"]["userErrors"] == []
+    # then the backbone no longer reads any of its history; its owner still reads all
+    assert await trail(client, table, "backbone", measure_id) == []
+    assert len(await trail(client, table, "casa", measure_id)) >= 3
+
+
+async def test_a_partners_api_keys_are_in_its_own_trail_only(
+    client, table, session, connection
+) -> None:
+    await make_api_key(session, table["casa"])
+    key_id = (await connection.execute(text("SELECT id FROM api_key"))).scalar_one()
+    subject = to_global_id("ApiKey", key_id)
+    assert len(await trail(client, table, "casa", subject)) == 1
+    for other in ("backbone", "food"):
+        assert await trail(client, table, other, subject) == []

@@ -43,10 +43,11 @@ def _serve_stop_and_serve_again(data_dir: Path) -> None:
     port = free_port()
     env = clean_env(TABLERO_DATA_DIR=str(data_dir), TABLERO_PORT=str(port))
     with serving(env, port) as process:
-        # the README's first curl
-        assert post(port, "{ viewer { __typename } }") == {
-            "data": {"viewer": {"__typename": "Viewer"}}
-        }
+        # the README's first curl, with its cost and what is left of the minute's budget
+        first = post(port, "{ viewer { __typename } }")
+        assert first["data"] == {"viewer": {"__typename": "Viewer"}}
+        assert first["extensions"]["cost"] == {"requested": 1, "limit": 10_000}
+        assert first["extensions"]["rateLimit"]["remaining"] < 60_000
         token = tablero("token", "--email", "backbone@demo.tablero.example", env=env)
         assert token.returncode == 0, token.stderr
         collaborative = post(port, PARTNERS)["data"]["collaborative"]

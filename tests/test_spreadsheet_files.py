@@ -69,7 +69,7 @@ TRICKY = (
     "2024-Q4,black,,-2.5,,,,,'@at\r\n"
     "2025-Q1,,,,,,,*,''=an apostrophe kept\r\n"
     "2025-Q1,,spanish,123456789.123456,,,7,,  spaces kept  \r\n"
-    "2025-Q1,latino,,1e+300,,,,,\r\n"
+    "2025-Q1,latino,,1e+14,,,,,\r\n"
 )
 
 

@@ -1,40 +1,44 @@
-"""A query text is validated once per process, not once per request (DESIGN.md, Speed)."""
+"""A query text is parsed, validated and costed once per process, not once per request
+(DESIGN.md, Speed): only its variables are looked at again."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-import strawberry.schema.schema as strawberry_schema
 
+import schema.limits.extension as limits
 from tests.factories import graphql
 
-QUERY = "query ValidatedOnce { viewer { isAnonymous } }"
-TOO_DEEP = (
-    "{ "
-    + 'collaborative(slug: "x") { partners { nodes { collaborative { ' * 4
-    + "id"
-    + " } } } }" * 4
-    + " }"
-)
+QUERY = """query ValidatedOnce($n: Int!) { viewer { isAnonymous } collaborative(slug: "none") {
+  partners(first: $n) { nodes { name } } } }"""
 
 
-async def test_the_same_query_is_validated_once(client, monkeypatch: pytest.MonkeyPatch) -> None:
+def counting(monkeypatch: pytest.MonkeyPatch, name: str) -> list[Any]:
     calls: list[Any] = []
-    validate = strawberry_schema.validate
+    original = getattr(limits, name)
 
-    def counting(*args: Any, **kwargs: Any) -> Any:
+    def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(args)
-        return validate(*args, **kwargs)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(strawberry_schema, "validate", counting)
-    for _ in range(3):
-        body = await graphql(client, QUERY)
+    monkeypatch.setattr(limits, name, counted)
+    return calls
+
+
+async def test_the_same_query_is_parsed_validated_and_planned_once(
+    client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given
+    parsed, validated, planned = (
+        counting(monkeypatch, name) for name in ("parse", "validate", "compile_plan")
+    )
+    # when
+    costs = []
+    for n in (1, 2, 3):
+        body = await graphql(client, QUERY, {"n": n})
         assert body["data"]["viewer"]["isAnonymous"] is True
-    assert len(calls) <= 1
-
-
-async def test_the_depth_limit_still_holds(client) -> None:
-    body = await graphql(client, TOO_DEEP)
-    assert body["data"] is None
-    assert "exceeds maximum operation depth" in body["errors"][0]["message"]
+        costs.append(body["extensions"]["cost"]["requested"])
+    # then
+    assert (len(parsed), len(validated), len(planned)) == (1, 1, 1)
+    assert costs == [3 + 1, 3 + 2, 3 + 3]  # viewer, collaborative, partners; a page of n

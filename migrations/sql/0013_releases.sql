@@ -924,13 +924,14 @@ BEGIN
   RETURN v_release;
 END $$;
 
--- The backbone releases a closed period of its collaborative.
+-- The backbone's people release a closed period of their collaborative (not a system's key).
 CREATE FUNCTION tablero_release_period(
   p_collaborative uuid, p_granularity text, p_period date, p_note text)
 RETURNS uuid LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
-  IF NOT coalesce(p_collaborative = ANY (tablero_backbone_of()), false) THEN
+  IF NOT coalesce(p_collaborative = ANY (tablero_backbone_of()), false)
+     OR tablero_api_key_id() IS NOT NULL THEN
     RAISE EXCEPTION 'only the backbone releases a period' USING ERRCODE = 'insufficient_privilege';
   END IF;
   RETURN tablero_release(p_collaborative, p_granularity, p_period, p_note,

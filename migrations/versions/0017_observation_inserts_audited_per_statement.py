@@ -9,7 +9,7 @@ inserted observation (no row before; the row after; its partner; `private` for a
 else its visibility). Updates and deletes keep the row trigger.
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0016
 Create Date: 2026-12-01
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0013"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -27,11 +27,12 @@ CREATE FUNCTION tablero_audit_inserted_observations() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   INSERT INTO audit_event (request_id, collaborative_id, account_id, api_key_id, table_name,
-                           operation, row_id, partner_id, visibility, before, after)
+                           operation, row_id, partner_id, visibility, measure_id, before,
+                           after)
   SELECT nullif(current_setting('tablero.request_id', true), ''), o.collaborative_id,
          tablero_account_id(), tablero_api_key_id(), TG_TABLE_NAME, 'insert', o.id,
          o.partner_id, CASE WHEN o.status = 'draft' THEN 'private' ELSE o.visibility END,
-         NULL, to_jsonb(o)
+         o.measure_id, NULL, to_jsonb(o)
   FROM inserted o;
   RETURN NULL;
 END $$"""

@@ -28,6 +28,7 @@ from services.observations import service as observations
 from services.observations.validation import breakdown_key
 
 MAX_LATEST = 100
+MAX_OBSERVATIONS = 500  # one `observations` list; narrow by `from`/`to` for more
 
 
 async def checked_breakdown(
@@ -72,8 +73,13 @@ async def observations_of(
     end: date | None,
     breakdown: list[BreakdownInput] | None,
     all_cells: bool,
+    first: int,
 ) -> list[Observation]:
     ctx = info.context
+    if not 0 <= first <= MAX_OBSERVATIONS:
+        raise DomainError.single(
+            ("first",), ErrorCode.OUT_OF_RANGE, f"must be between 0 and {MAX_OBSERVATIONS}"
+        )
     cell = await checked_breakdown(info, model, breakdown)
     rows = await observations.list_observations(
         session=ctx.session,
@@ -83,6 +89,7 @@ async def observations_of(
         end=end,
         breakdowns=[breakdown_key(cell)],
         all_cells=all_cells,
+        limit=first,
     )
     return [Observation.from_model(r) for r in rows]
 
@@ -129,7 +136,8 @@ class Series(Node):
 
     @strawberry.field(
         description="Current observations, oldest first: the total unless `breakdown` names a "
-        "cell, or every cell with `allCells`. Drafts only for their owner."
+        f"cell, or every cell with `allCells`; the first `first` (at most {MAX_OBSERVATIONS}: "
+        "narrow `from` and `to` for more). Drafts only for their owner."
     )
     async def observations(
         self,
@@ -138,8 +146,9 @@ class Series(Node):
         to: date | None = None,
         breakdown: list[BreakdownInput] | None = None,
         all_cells: bool = False,
+        first: int = 100,
     ) -> list[Observation]:
-        return await observations_of(info, self.model, from_, to, breakdown, all_cells)
+        return await observations_of(info, self.model, from_, to, breakdown, all_cells, first)
 
     @strawberry.field(
         description="A curve ready to chart for one cell (the total by default): points, "
@@ -155,7 +164,9 @@ class Series(Node):
         cell = await checked_breakdown(info, self.model, breakdown)
         return await chart_of(info, self.model, cell, from_, to)
 
-    @strawberry.field(description="The latest totals, newest first.")
+    @strawberry.field(
+        description=f"The latest `count` totals (at most {MAX_LATEST}), newest first."
+    )
     async def latest_observations(
         self, info: Info[Context, None], count: int = 8
     ) -> list[Observation]:

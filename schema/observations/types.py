@@ -15,9 +15,12 @@ from schema.enums import GranularityEnum, ObservationStatusEnum
 from schema.relay import Node, fetches_nodes, to_global_id
 from services import policy
 from services.crud import get_visible
+from services.errors import DomainError, ErrorCode
 from services.observations.models import Observation as ObservationModel
 from services.observations.models import Target as TargetModel
 from services.periods import Granularity, label
+
+MAX_REVISIONS = 50  # of one cell, in one answer
 
 
 @strawberry.type(description="A reporting period: its granularity and first day.")
@@ -111,10 +114,17 @@ class Observation(Node):
     async def breakdown(self, info: Info[Context, None]) -> list[BreakdownCell]:
         return await labelled(info, self.model.collaborative_id, self.model.breakdown)
 
-    @strawberry.field(description="Every revision of this cell, first to last.")
-    async def revisions(self, info: Info[Context, None]) -> list[Observation]:
+    @strawberry.field(
+        description=f"The latest `count` revisions of this cell (at most {MAX_REVISIONS}), "
+        "first to last."
+    )
+    async def revisions(self, info: Info[Context, None], count: int = 10) -> list[Observation]:
+        if not 0 <= count <= MAX_REVISIONS:
+            raise DomainError.single(
+                ("count",), ErrorCode.OUT_OF_RANGE, f"must be between 0 and {MAX_REVISIONS}"
+            )
         rows = await info.context.loaders.revisions.load(self.model)
-        return [Observation.from_model(r) for r in rows]
+        return [Observation.from_model(r) for r in rows[len(rows) - count :]]
 
 
 @strawberry.type(description="A target for a period: for the total, or one cell (equity).")

@@ -5,11 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKeyConstraint, UniqueConstraint
+from sqlalchemy import (
+    ARRAY,
+    CheckConstraint,
+    DateTime,
+    ForeignKeyConstraint,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from services.metadata import created_at_field, enum_type
-from services.viewer import Role
+from services.viewer import DEFAULT_KEY_SCOPES, Role, Scope
+
+ALL_SCOPES = "{" + ",".join(sorted(s.value for s in Scope)) + "}"
+DEFAULT_SCOPES = "{" + ",".join(sorted(s.value for s in DEFAULT_KEY_SCOPES)) + "}"
 
 
 class Account(SQLModel, table=True):
@@ -66,6 +77,7 @@ class ApiKey(SQLModel, table=True):
         ),
         # Tenant keys include the tenant (Citus-ready); the hash index serves the lookup.
         UniqueConstraint("collaborative_id", "key_hash"),
+        CheckConstraint(f"scopes <@ '{ALL_SCOPES}'::varchar[]", name="known_scopes"),
     )
 
     collaborative_id: UUID = Field(foreign_key="collaborative.id", primary_key=True)
@@ -74,5 +86,11 @@ class ApiKey(SQLModel, table=True):
     name: str = Field(max_length=200)
     prefix: str = Field(max_length=16)
     key_hash: str = Field(max_length=64, index=True)
+    # What the key may do (services/viewer.py, Scope); never visibility, consent or owners.
+    scopes: list[str] = Field(
+        default_factory=lambda: sorted(DEFAULT_KEY_SCOPES),
+        sa_type=ARRAY(String(32)),
+        sa_column_kwargs={"server_default": text(f"'{DEFAULT_SCOPES}'")},
+    )
     created_at: datetime | None = created_at_field()
     revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

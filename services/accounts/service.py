@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.accounts.models import Account, ApiKey
 from services.partners.models import PartnerKind
-from services.viewer import Grant, Role, Viewer
+from services.viewer import DEFAULT_KEY_SCOPES, Grant, Role, Scope, Viewer
 
 API_KEY_PREFIX = "tbk_"
 
@@ -53,7 +53,7 @@ async def viewer_for_subject(*, session: AsyncSession, subject: str) -> Viewer |
 
 async def viewer_for_api_key(*, session: AsyncSession, secret: str) -> Viewer | None:
     """A partner system acts as staff of its partner, a funder's as funder staff (never as a
-    member of the table); None for an unknown or revoked key."""
+    member of the table), within its key's scopes; None for an unknown or revoked key."""
     row = (
         await session.exec(
             text("SELECT * FROM tablero_identity_for_api_key(:key_hash)").bindparams(
@@ -65,7 +65,8 @@ async def viewer_for_api_key(*, session: AsyncSession, secret: str) -> Viewer | 
         return None
     role = Role.FUNDER if row.partner_kind == PartnerKind.FUNDER else Role.PARTNER_STAFF
     grant = Grant(collaborative_id=row.collaborative_id, role=role, partner_id=row.partner_id)
-    return Viewer(api_key_id=row.api_key_id, grants=(grant,))
+    scopes = frozenset(Scope(s) for s in row.scopes if s in Scope._value2member_map_)
+    return Viewer(api_key_id=row.api_key_id, grants=(grant,), scopes=scopes)
 
 
 async def find_account_by_email(*, session: AsyncSession, email: str) -> Account | None:
@@ -74,7 +75,13 @@ async def find_account_by_email(*, session: AsyncSession, email: str) -> Account
     return result.first()
 
 
-def issue_api_key(*, collaborative_id: UUID, partner_id: UUID, name: str) -> IssuedApiKey:
+def issue_api_key(
+    *,
+    collaborative_id: UUID,
+    partner_id: UUID,
+    name: str,
+    scopes: frozenset[Scope] = DEFAULT_KEY_SCOPES,
+) -> IssuedApiKey:
     """Make a key for a partner's system; the caller stores `record`."""
     secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
     record = ApiKey(
@@ -83,6 +90,7 @@ def issue_api_key(*, collaborative_id: UUID, partner_id: UUID, name: str) -> Iss
         name=name,
         prefix=secret[: len(API_KEY_PREFIX) + 6],
         key_hash=hash_api_key(secret),
+        scopes=sorted(s.value for s in scopes),
     )
     return IssuedApiKey(record=record, secret=secret)
 

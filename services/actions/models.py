@@ -15,6 +15,7 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKeyConstraint, Index, f
 from sqlmodel import Field, SQLModel
 
 from services.metadata import created_at_field, enum_type, updated_at_field
+from services.validation import BoundedDate
 
 
 class ActionStatus(StrEnum):
@@ -30,7 +31,7 @@ FINISHED = (ActionStatus.DONE, ActionStatus.DROPPED)
 class ActionItemBase(SQLModel):
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=4000)
-    due_date: date
+    due_date: BoundedDate
 
 
 class ActionItem(ActionItemBase, table=True):

@@ -17,6 +17,10 @@ from sqlmodel import Field, SQLModel
 
 from services.metadata import enum_type
 
+# Tables without the audit trigger: the trail itself, and the rate-limit ledger, which every
+# API process rewrites every second and which holds nobody's data.
+UNAUDITED = frozenset({"audit_event", "rate_limit_usage"})
+
 
 class AuditOperation(StrEnum):
     INSERT = "insert"
@@ -52,5 +56,8 @@ class AuditEvent(SQLModel, table=True):
     # Whose row it was and who could see it then: what the read policies decide on.
     partner_id: UUID | None = None
     visibility: str | None = Field(default=None, sa_type=String(32))
+    # The measure the row is about, if any: the backbone reads it only while that measure
+    # is not private (see migration 0015).
+    measure_id: UUID | None = None
     before: dict[str, Any] | None = Field(default=None, sa_type=JSONB)
     after: dict[str, Any] | None = Field(default=None, sa_type=JSONB)

@@ -6,7 +6,7 @@ the reader's visibility, never by the dashboard's own visibility.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID, uuid4
 
@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 
 from services.metadata import created_at_field, enum_type, updated_at_field
 from services.partners.models import ProfileVisibility
+from services.validation import BoundedDate
 
 MAX_PANELS = 24
 
@@ -60,8 +61,8 @@ class PanelBase(SQLModel):
     # One cell of a breakdown (dimension and category), or a dimension alone: by it.
     dimension: str | None = Field(default=None, max_length=64)
     category: str | None = Field(default=None, max_length=64)
-    period_from: date | None = None
-    period_to: date | None = None
+    period_from: BoundedDate | None = None
+    period_to: BoundedDate | None = None
 
 
 class DashboardPanel(PanelBase, table=True):

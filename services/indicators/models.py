@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID, uuid4
 
@@ -13,6 +13,7 @@ from services.measures.units import Direction, Unit
 from services.metadata import created_at_field, enum_type, updated_at_field
 from services.partners.models import ProfileVisibility
 from services.periods import Granularity
+from services.validation import BoundedDate, BoundedFloat
 
 
 class IndicatorKind(StrEnum):
@@ -39,8 +40,8 @@ class IndicatorBase(SQLModel):
     )
     data_source: str = Field(default="", max_length=500)
     granularity: Granularity = Field(sa_type=enum_type(Granularity, "granularity"))
-    baseline_period_start: date | None = None
-    baseline_value: float | None = None
+    baseline_period_start: BoundedDate | None = None
+    baseline_value: BoundedFloat | None = None
     # Indicators are the collaborative's; `collaborative` keeps one among members.
     visibility: ProfileVisibility = Field(
         default=ProfileVisibility.PUBLIC, sa_type=enum_type(ProfileVisibility, "visibility")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -26,7 +25,7 @@ from services.measures.units import Direction, Unit
 from services.pagination import Listing
 from services.partners.models import ProfileVisibility
 from services.periods import Granularity, expected_start, starts_a_period
-from services.validation import camel, validated
+from services.validation import BoundedDate, BoundedFloat, camel, validated
 from services.viewer import Viewer
 
 
@@ -38,8 +37,8 @@ class IndicatorUpdate(SQLModel):
     kind: IndicatorKind | None = None
     data_source: str | None = None
     granularity: Granularity | None = None
-    baseline_period_start: date | None = None
-    baseline_value: float | None = None
+    baseline_period_start: BoundedDate | None = None
+    baseline_value: BoundedFloat | None = None
     visibility: ProfileVisibility | None = None
     status: IndicatorStatus | None = None
 

@@ -32,7 +32,7 @@ from services.measures.units import Direction, Unit
 from services.pagination import Listing
 from services.partners.models import Partner
 from services.periods import Granularity
-from services.validation import validated
+from services.validation import camel, validated
 from services.viewer import Viewer
 from services.visibility import Visibility
 
@@ -47,6 +47,9 @@ class MeasureUpdate(SQLModel):
     visibility: Visibility | None = None
     share_in_aggregates: bool | None = None
 
+
+# Who sees a measure and whether it counts in aggregates: its stewards' choices alone.
+STEWARDS_CHOICES = ("visibility", "share_in_aggregates")
 
 REQUIRED = (
     "name",
@@ -163,6 +166,8 @@ async def create_measure(
             ("partnerId",), ErrorCode.FORBIDDEN, "only the partner's own people define its measures"
         )
     fields = validated(MeasureBase, data)
+    defaults = {n: MeasureBase.model_fields[n].default for n in STEWARDS_CHOICES}
+    _check_stewards_choices(viewer, partner.id, fields.model_dump(), defaults)
     shared_id = await _adoptable(
         session, partner.collaborative_id, fields, links.get("shared_measure_id")
     )
@@ -196,6 +201,7 @@ async def update_measure(
     if measure is None or not policy.can_define_measures(viewer, measure.partner_id):
         raise not_found(("id",), "measure")
     changes = validated(MeasureUpdate, data).model_dump(exclude_unset=True)
+    _check_stewards_choices(viewer, measure.partner_id, changes, measure.model_dump())
     state = merged(measure, changes, MeasureBase, required=REQUIRED)
     shared_id = links.get("shared_measure_id", measure.shared_measure_id)
     changes["shared_measure_id"] = await _adoptable(
@@ -205,6 +211,23 @@ async def update_measure(
     await update(session, measure, changes, duplicates=_DUPLICATE)
     await _write_links(session, measure, resolved)
     return measure
+
+
+def _check_stewards_choices(
+    viewer: Viewer, partner_id: UUID, asked: Mapping[str, Any], current: Mapping[str, Any]
+) -> None:
+    """Refuse visibility or consent other than `current` (a new measure's defaults, or what
+    it is now) from anyone but the partner's stewards."""
+    if policy.can_choose_measure_visibility(viewer, partner_id):
+        return
+    for name in STEWARDS_CHOICES:
+        if name in asked and asked[name] != current[name]:
+            raise DomainError.single(
+                (camel(name),),
+                ErrorCode.FORBIDDEN,
+                "only the partner's stewards choose who sees a measure and whether it is "
+                "shared in aggregates",
+            )
 
 
 async def _adoptable(

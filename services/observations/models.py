@@ -32,8 +32,8 @@ from services.periods import Granularity
 from services.visibility import Visibility
 
 SUPPRESSED_PATTERN = r"^(<|≤|<=)\s*\d+$|^\*$|^suppressed$"
-MAX_NOTE = 2000
-MAX_SUPPRESSED = 16
+MAX_NOTE = 2000  # also a correction's reason
+MAX_SUPPRESSED_MARKER = 16
 MAX_N = 2**31 - 1  # an integer column
 
 
@@ -125,12 +125,12 @@ class Observation(SQLModel, table=True):
     numerator: float | None = None
     denominator: float | None = None
     n: int | None = None
-    suppressed_at_source: str | None = Field(default=None, max_length=MAX_SUPPRESSED)
+    suppressed_at_source: str | None = Field(default=None, max_length=MAX_SUPPRESSED_MARKER)
     note: str = Field(default="", max_length=MAX_NOTE)
     revision: int = 1
     is_current: bool = True
     previous_id: UUID | None = None
-    correction_reason: str | None = Field(default=None, max_length=2000)
+    correction_reason: str | None = Field(default=None, max_length=MAX_NOTE)
     batch_id: UUID | None = None
     recorded_by_account: UUID | None = None
     recorded_by_api_key: UUID | None = None

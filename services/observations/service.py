@@ -23,7 +23,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services import policy
 from services.crud import fetch_one, get_visible
 from services.errors import DomainError, ErrorCode, Problem, not_found
-from services.observations.models import Observation, ObservationBatch, ObservationStatus
+from services.observations.models import (
+    MAX_NOTE,
+    Observation,
+    ObservationBatch,
+    ObservationStatus,
+)
 from services.observations.subjects import Reported, reportable, rules_for
 from services.observations.validation import (
     CleanObservation,
@@ -124,6 +129,7 @@ async def record_batch(
     problems the caller met before (cells of a file it could not read): they refuse the
     batch too, listed with the rest.
     """
+    await _one_at_a_time(session, subject, key.client_key)
     earlier = await earlier_batch(session, subject, key)
     if earlier is not None:
         return Recorded(batch=earlier, replayed=True)
@@ -163,6 +169,19 @@ async def record_batch(
             (path,), ErrorCode.DUPLICATE, "another batch reported these cells meanwhile"
         ) from e
     return Recorded(batch=batch, replayed=False)
+
+
+async def _one_at_a_time(session: AsyncSession, subject: Reported, client_key: str) -> None:
+    """Wait for any other transaction submitting under the same client key to finish.
+
+    Without this, a retry racing the first attempt could pass the replay check before the
+    first committed and then find its cells taken: a DUPLICATE instead of the first result.
+    The lock is the transaction's, released at its commit or rollback.
+    """
+    key = f"{subject.row.collaborative_id}:{subject.row.id}:{client_key}"
+    await session.exec(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))").bindparams(key=key)
+    )
 
 
 async def earlier_batch(
@@ -307,6 +326,8 @@ async def correct_observation(
         )
     if not reason.strip():
         raise DomainError.single(("reason",), ErrorCode.REQUIRED, "say why the value changed")
+    if len(reason.strip()) > MAX_NOTE:
+        raise DomainError.single(("reason",), ErrorCode.TOO_LONG, f"at most {MAX_NOTE} characters")
     numbers = ("value", "numerator", "denominator", "suppressed_at_source")
     replaces_value = any(name in values for name in numbers)
     row = ObservationInput(
@@ -350,10 +371,7 @@ async def publish_observations(
     problems = []
     for index, i in enumerate(ids):
         row = found.get(i) if i else None
-        if row is None or not (
-            row.partner_id in viewer.partner_ids
-            or (row.partner_id is None and row.collaborative_id in viewer.backbone_of)
-        ):
+        if row is None or not policy.can_publish_observation(viewer, row):
             problems.append(
                 Problem(("ids", str(index)), ErrorCode.NOT_FOUND, "no observation with this id")
             )
@@ -376,8 +394,9 @@ async def list_observations(
     end: date | None,
     breakdowns: Sequence[str] | None,
     all_cells: bool,
+    limit: int,
 ) -> list[Observation]:
-    """Current observations of one subject in a period range, oldest first.
+    """The first `limit` current observations of one subject in a period range, oldest first.
 
     `breakdowns` are breakdown keys to return; by default only the total.
     """
@@ -393,7 +412,7 @@ async def list_observations(
     if not all_cells:
         statement = statement.where(col(Observation.breakdown_key).in_(breakdowns or [""]))
     statement = statement.order_by(col(Observation.period_start), col(Observation.breakdown_key))
-    return list((await session.exec(statement)).all())
+    return list((await session.exec(statement.limit(limit))).all())
 
 
 # Charts and dashboards read many observations and change none: plain rows with the

@@ -10,11 +10,16 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.crud import save
-from services.errors import DomainError, ErrorCode
+from services.errors import DomainError, ErrorCode, Problem
 from services.observations.models import Target
 from services.observations.subjects import reportable, rules_for
-from services.observations.validation import ObservationInput, breakdown_key, check_breakdown
-from services.periods import expected_start, starts_a_period
+from services.observations.validation import (
+    ObservationInput,
+    breakdown_key,
+    check_breakdown,
+    check_period,
+)
+from services.validation import out_of_bounds
 from services.viewer import Viewer
 
 
@@ -33,11 +38,10 @@ async def set_target(
         session=session, viewer=viewer, measure_id=measure_id, indicator_id=indicator_id
     )
     rules = await rules_for(session=session, subject=subject)
-    if not starts_a_period(rules.granularity, period_start):
-        raise DomainError.single(
-            ("periodStart",), ErrorCode.INVALID, f"must be {expected_start(rules.granularity)}"
-        )
-    problems = check_breakdown(ObservationInput(period_start, breakdown=breakdown), rules, ())
+    problems = check_period(period_start, rules.granularity, ("periodStart",))
+    problems += check_breakdown(ObservationInput(period_start, breakdown=breakdown), rules, ())
+    if value is not None and (reason := out_of_bounds(value)):
+        problems.append(Problem(("value",), ErrorCode.OUT_OF_RANGE, reason))
     if problems:
         raise DomainError(problems)
     key = breakdown_key(breakdown)

@@ -14,8 +14,14 @@ from datetime import date
 
 from services.errors import ErrorCode, Problem
 from services.measures.units import Unit
-from services.observations.models import MAX_N, MAX_NOTE, MAX_SUPPRESSED, SUPPRESSED_PATTERN
-from services.periods import Granularity, expected_start, starts_a_period
+from services.observations.models import (
+    MAX_N,
+    MAX_NOTE,
+    MAX_SUPPRESSED_MARKER,
+    SUPPRESSED_PATTERN,
+)
+from services.periods import EARLIEST, LATEST, Granularity, expected_start, starts_a_period
+from services.validation import out_of_bounds
 
 # Values computed from a numerator and a denominator may be rounded by the sender.
 PERCENT_TOLERANCE = 0.05
@@ -87,7 +93,7 @@ def validate_batch(
     for index, row in enumerate(rows):
         where = (path, numbering(index))
         row_problems = [
-            *_check_period(row, subject, where),
+            *check_period(row.period_start, subject.granularity, (*where, "periodStart")),
             *check_breakdown(row, subject, where),
             *_check_texts(row, where),
         ]
@@ -123,36 +129,31 @@ def validate_batch(
     return clean, problems
 
 
-def _check_period(row: ObservationInput, subject: Subject, where: tuple[str, ...]) -> list[Problem]:
-    if starts_a_period(subject.granularity, row.period_start):
+def check_period(start: date, granularity: Granularity, field: tuple[str, ...]) -> list[Problem]:
+    """A period starts on its first day, within the days Tablero works with."""
+    if not EARLIEST <= start <= LATEST:
+        return [Problem(field, ErrorCode.OUT_OF_RANGE, f"periods run from {EARLIEST} to {LATEST}")]
+    if starts_a_period(granularity, start):
         return []
     return [
         Problem(
-            (*where, "periodStart"),
+            field,
             ErrorCode.INVALID,
-            f"a {subject.granularity.value.replace('_', ' ')} starts on "
-            f"{expected_start(subject.granularity)}",
+            f"a {granularity.value.replace('_', ' ')} starts on {expected_start(granularity)}",
         )
     ]
 
 
 def _check_texts(row: ObservationInput, where: tuple[str, ...]) -> list[Problem]:
-    """Lengths the table holds: refused by name here rather than failing at the database."""
-    problems = []
-    if len(row.note) > MAX_NOTE:
-        problems.append(
-            Problem((*where, "note"), ErrorCode.TOO_LONG, f"must be at most {MAX_NOTE} characters")
-        )
-    marker = row.suppressed_at_source
-    if marker is not None and len(marker.strip()) > MAX_SUPPRESSED:
-        problems.append(
-            Problem(
-                (*where, "suppressedAtSource"),
-                ErrorCode.TOO_LONG,
-                f"must be at most {MAX_SUPPRESSED} characters",
-            )
-        )
-    return problems
+    """Texts within their columns' lengths, refused by name rather than by the database."""
+    limits = {"note": (row.note, MAX_NOTE)}
+    if row.suppressed_at_source is not None:
+        limits["suppressedAtSource"] = (row.suppressed_at_source.strip(), MAX_SUPPRESSED_MARKER)
+    return [
+        Problem((*where, name), ErrorCode.TOO_LONG, f"at most {limit} characters")
+        for name, (text, limit) in limits.items()
+        if len(text) > limit
+    ]
 
 
 def check_breakdown(
@@ -185,9 +186,9 @@ def _check_values(
 ) -> tuple[float | None, list[Problem]]:
     numbers = {"value": row.value, "numerator": row.numerator, "denominator": row.denominator}
     problems = [
-        Problem((*where, name), ErrorCode.INVALID, "must be a finite number")
+        Problem((*where, name), ErrorCode.OUT_OF_RANGE, reason)
         for name, number in numbers.items()
-        if number is not None and not math.isfinite(number)
+        if number is not None and (reason := out_of_bounds(number))
     ]
     if row.n is not None and row.n < 0:
         problems.append(Problem((*where, "n"), ErrorCode.OUT_OF_RANGE, "must not be negative"))
@@ -196,6 +197,8 @@ def _check_values(
     if problems:
         return None, problems
     if row.suppressed_at_source is not None:
+        if len(row.suppressed_at_source.strip()) > MAX_SUPPRESSED_MARKER:
+            return None, []  # _check_texts says so
         return None, _check_suppressed(row, where)
     if (row.numerator is None) != (row.denominator is None):
         missing = "denominator" if row.denominator is None else "numerator"
@@ -277,6 +280,8 @@ def _close(given: float, derived: float, unit: Unit) -> bool:
 
 
 def _check_range(value: float, subject: Subject, where: tuple[str, ...]) -> list[Problem]:
+    if reason := out_of_bounds(value):  # a ratio of two fine numbers may still be huge
+        return [Problem((*where, "value"), ErrorCode.OUT_OF_RANGE, reason)]
     if subject.unit is Unit.PERCENT and not 0 <= value <= 100:
         return [
             Problem((*where, "value"), ErrorCode.OUT_OF_RANGE, "a percent is between 0 and 100")

@@ -21,7 +21,7 @@ from services.crud import fetch_one, get_visible, save
 from services.errors import DomainError, ErrorCode, Problem, not_found
 from services.indicators.models import Indicator
 from services.measures.models import PerformanceMeasure
-from services.periods import expected_start, starts_a_period
+from services.periods import EARLIEST, LATEST, expected_start, starts_a_period
 from services.stories.models import MAX_WHYS, Story, StoryBase, StoryKind
 from services.validation import validated
 from services.viewer import Viewer
@@ -129,6 +129,10 @@ async def add_story(
         )
     _check_reach(story.visibility, subject)
     clean_whys = _whys(story.kind, whys)
+    if period_start is not None and not EARLIEST <= period_start <= LATEST:
+        raise DomainError.single(
+            ("periodStart",), ErrorCode.OUT_OF_RANGE, f"periods run from {EARLIEST} to {LATEST}"
+        )
     if period_start is not None and not starts_a_period(subject.granularity, period_start):
         raise DomainError.single(
             ("periodStart",),

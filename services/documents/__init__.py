@@ -1,0 +1,1 @@
+"""Persisted GraphQL documents, stored by the SHA-256 of their text."""
