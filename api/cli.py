@@ -232,6 +232,31 @@ def seed_demo_command() -> None:
     )
 
 
+@seed_app.command("synthetic")
+def seed_synthetic_command(
+    size: str = typer.Option("S", help="S: 50 partners (203,000 observations); M: 500."),
+) -> None:
+    """Load a large generated collaborative for benchmarks, 'synthetic-s' or 'synthetic-m'."""
+    from seeds.synthetic import SIZES, seed_synthetic
+
+    if size.upper() not in SIZES:
+        raise _fail(CommandError(f"--size must be one of {', '.join(SIZES)}, not {size!r}"))
+    try:
+        urls = database_urls(load_settings())
+        asyncio.run(check_migrated(urls.owner))
+        seeded = asyncio.run(seed_synthetic(urls.owner, SIZES[size.upper()]))
+    except CommandError as e:
+        raise _fail(e) from e
+    if not seeded.observations:
+        typer.echo(f"'{seeded.slug}' is already there.")
+        return
+    typer.echo(
+        f"Seeded '{seeded.slug}': {seeded.observations:,} observations in"
+        f" {seeded.seconds:.1f} s; released {len(seeded.release_seconds)} quarters in"
+        f" {sum(seeded.release_seconds):.1f} s (slowest {max(seeded.release_seconds):.2f} s)."
+    )
+
+
 @app.command()
 def token(
     email: str = typer.Option(..., help="Email of an existing account."),
