@@ -1,135 +1,214 @@
-"""Throughput of the served API on the demo collaborative, over loopback.
+"""`make bench`: Tablero's requests beside a floor of hand-written SQL, on generated data.
 
-Starts `tablero serve` on a fresh embedded database (or uses --url), then for each scenario
-runs C concurrent clients for D seconds and prints requests/s and latency percentiles.
-The load generator shares the machine's cores with the server, so compare figures taken
-on the same machine only.
+Starts the embedded PostgreSQL in a directory of its own, migrates it, loads the synthetic
+collaboratives (seeds/synthetic.py) of each size, then serves the API as `tablero serve`
+in production settings and the floor (bench/floor.py: the same answers from asyncpg and a
+minimal Starlette route, under the same row-level security) side by side. For every size,
+request kind and concurrency, a driver in a process of its own (bench/load.py) posts for a
+few seconds to each; the table shows requests/s and p50/p95/p99 of both and their ratio.
+Everything shares the machine's cores: compare figures taken on the same machine only.
 
-    python -m bench [--seconds 10] [--concurrency 16] [--url http://127.0.0.1:8000]
+    python -m bench [--sizes S,M] [--seconds 5] [--concurrency 1,16] [--kinds a,b]
+                    [--data-dir DIR]  # keep the loaded data between runs
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
+import json
+import os
+import platform
+import secrets
+import subprocess
+import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-import httpx
+import asyncpg
 
-from tests.processes import clean_env, free_port, serving, tablero
+from api import embedded
+from bench.requests import Kind, email, kinds
+from seeds.synthetic import SIZES, Size, slug_of, synthetic_id
+from tests.processes import clean_env, free_port, serving, tablero, wait_until_ready
 
-PARTNER_PAGE = """{ collaborative(slug: "riverside") { partners(first: 20) {
-  totalCount nodes { id name kind visibility collaborative { slug } } } } }"""
-MEMBER_VIEW = """{ viewer { account { email } memberships { role partner { name } } }
-  collaborative(slug: "riverside") { partners(first: 20) { nodes { name contact { email } } } } }"""
-
-
-DASHBOARD = """{ collaborative(slug: "riverside") { measures(first: 20) { nodes {
-  name partner { name } latestObservations(count: 8) { period { label } value n } } } } }"""
-SCREENED = "U2hhcmVkTWVhc3VyZToxOWY1OWVmNC1hY2M4LTUwNTEtODZmOS01MzkyNDVmN2M1ZWM="  # demo
-FUNDER_AGGREGATE = f"""{{ aggregate(of: "{SCREENED}", by: ["race_ethnicity"]) {{
-  cells {{ period {{ label }} breakdown {{ categoryLabel }} value partners n reason }} }} }}"""
-CHARTS = """{ collaborative(slug: "riverside") { measures(first: 20) { nodes {
-  name series { points { label value } target { value } latestVsForecast
-    forecast { points { value } } } } } } }"""
-PUBLIC_DASHBOARD_ES = """{ dashboard(collaborativeSlug: "riverside", slug: "community-dashboard",
-  language: "es") { title panels { title chart subject { name }
-    series { breakdown { categoryLabel } points { label value } forecast { points { value } } }
-  } } }"""
+VIEWERS = ("staff", "resident", "funder", "reporter")
 
 
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    query: str
-    as_email: str | None = None
+def environment(db: embedded.EmbeddedDatabase, port: int) -> dict[str, str]:
+    """Production settings, as an operator would run them, without the rate limit (one
+    client asking thousands of times a second is the point here)."""
+    return clean_env(
+        TABLERO_ENVIRONMENT="prod",
+        TABLERO_DATABASE_URL=db.api_url,
+        TABLERO_OWNER_DATABASE_URL=db.owner_url,
+        TABLERO_JWT_SECRET=secrets.token_urlsafe(48),
+        TABLERO_PORT=str(port),
+        TABLERO_LOG_LEVEL="warning",
+        TABLERO_RATE_LIMIT_PER_MINUTE="0",
+        TABLERO_RELEASE_CHECK_SECONDS="0",
+        TABLERO_DEMO_SEED="false",
+    )
 
 
-SCENARIOS = (
-    Scenario("anonymous partner page", PARTNER_PAGE),
-    Scenario(
-        "backbone viewer + partners with contacts", MEMBER_VIEW, "backbone@demo.tablero.example"
-    ),
-    Scenario("20 measures x latest 8 observations", DASHBOARD, "resident@demo.tablero.example"),
-    Scenario(
-        "funder aggregate, 12 quarters x race (suppressed cube)",
-        FUNDER_AGGREGATE,
-        "funder@demo.tablero.example",
-    ),
-    Scenario("20 measures x series with forecast", CHARTS, "resident@demo.tablero.example"),
-    Scenario("public dashboard in Spanish, 8 panels (anonymous)", PUBLIC_DASHBOARD_ES),
-)
+def run(*args: str, env: dict[str, str], timeout: float = 600) -> str:
+    result = tablero(*args, env=env, timeout=timeout)
+    if result.returncode != 0:
+        sys.exit(f"tablero {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout.strip()
 
 
-async def _client(url: str, body: dict, headers: dict, until: float, latencies: list[float]) -> int:
-    errors = 0
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
-        while time.monotonic() < until:
-            started = time.perf_counter()
-            response = await client.post("/graphql", json=body)
-            latencies.append(time.perf_counter() - started)
-            if response.status_code != 200 or "errors" in response.json():
-                errors += 1
-    return errors
+@contextmanager
+def floor_server(env: dict[str, str], port: int) -> Any:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.floor", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_until_ready(process, port)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
-async def measure(
-    url: str, scenario: Scenario, token: str | None, seconds: float, concurrency: int
-) -> str:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    body = {"query": scenario.query}
-    # warm up: caches, pool, JIT-less but import-heavy first requests
-    await _client(url, body, headers, time.monotonic() + 1, [])
-    latencies: list[float] = []
-    until = time.monotonic() + seconds
-    errors = sum(
-        await asyncio.gather(
-            *(_client(url, body, headers, until, latencies) for _ in range(concurrency))
+async def periods_of(owner_url: str, size: Size, granularity: str = "month") -> list[str]:
+    """The first days of the synthetic collaborative's periods, oldest first."""
+    conn = await asyncpg.connect(owner_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT period_start FROM reporting_period WHERE collaborative_id = $1"
+            " AND granularity = $2 ORDER BY period_start",
+            synthetic_id(size, "collaborative"),
+            granularity,
         )
-    )
-    q = statistics.quantiles(latencies, n=100)
-    return (
-        f"{scenario.name:45s} {len(latencies) / seconds:8.1f} req/s   "
-        f"p50 {q[49] * 1000:6.1f} ms   p95 {q[94] * 1000:6.1f} ms   errors {errors}"
-    )
+    finally:
+        await conn.close()
+    return [r["period_start"].isoformat() for r in rows]
 
 
-def run(url: str, env: dict[str, str], seconds: float, concurrency: int) -> None:
-    print(f"{concurrency} concurrent clients, {seconds:.0f} s per scenario, {url}")
-    for scenario in SCENARIOS:
-        token = None
-        if scenario.as_email:
-            result = tablero("token", "--email", scenario.as_email, env=env)
-            token = result.stdout.strip()
-        print(asyncio.run(measure(url, scenario, token, seconds, concurrency)))
+def drive(
+    url: str, kind: Kind, size: Size, months: list[str], token: str | None, concurrency: int,
+    seconds: float, first_number: int,
+) -> dict[str, Any]:  # fmt: skip
+    command = [
+        sys.executable, "-m", "bench.load", "--url", url, "--kind", kind.name,
+        "--size", size.name, "--months", ",".join(months), "--concurrency", str(concurrency),
+        "--seconds", str(seconds), "--first-number", str(first_number),
+    ]  # fmt: skip
+    if token:
+        command += ["--token", token]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        sys.exit(f"the load driver failed:\n{result.stderr}")
+    return json.loads(result.stdout)
+
+
+def row(kind: Kind, concurrency: int, api: dict[str, Any], floor: dict[str, Any] | None) -> str:
+    unit = "obs/s" if kind.items > 1 else "req/s"
+    rate = "items_per_second" if kind.items > 1 else "per_second"
+    text = (
+        f"| {kind.name} | {concurrency} | {api[rate]:,.0f} {unit} | {api['p50']:.1f} |"
+        f" {api['p95']:.1f} | {api['p99']:.1f} |"
+    )
+    if floor is None:
+        return text + " | | |"
+    ratio = api[rate] / floor[rate] if floor[rate] else 0
+    return text + f" {floor[rate]:,.0f} | {floor['p50']:.1f} | {ratio:.0%} |"
+
+
+def problems(name: str, result: dict[str, Any]) -> str:
+    if not result["errors"]:
+        return ""
+    return f"\n  {name}: {result['errors']} errors, first: {result['first_error']}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--url", help="benchmark a running server instead of starting one")
+    parser.add_argument("--sizes", default="S,M")
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--concurrency", default="1,16")
+    parser.add_argument("--kinds", help="comma-separated kinds (default: every one)")
+    parser.add_argument("--no-floor", action="store_true", help="the API alone")
+    parser.add_argument("--data-dir", type=Path, help="keep the database here between runs")
     args = parser.parse_args()
-    if args.url:
-        run(args.url, clean_env(), args.seconds, args.concurrency)
-        return
-    with tempfile.TemporaryDirectory(prefix="tablero-bench-") as data_dir:
-        port = free_port()
-        env = clean_env(
-            TABLERO_DATA_DIR=str(Path(data_dir)),
-            TABLERO_PORT=str(port),
-            TABLERO_LOG_LEVEL="warning",
-            # Throughput, not fairness: one client's budget per minute would cap it.
-            TABLERO_RATE_LIMIT_PER_MINUTE="0",
+    sizes = [SIZES[s.strip().upper()] for s in args.sizes.split(",")]
+    levels = [int(c) for c in args.concurrency.split(",")]
+    with ExitStack() as stack:
+        data_dir = args.data_dir or Path(
+            stack.enter_context(tempfile.TemporaryDirectory(prefix="tablero-bench-"))
         )
-        with serving(env, port):
-            run(f"http://127.0.0.1:{port}", env, args.seconds, args.concurrency)
+        db = embedded.start(data_dir)
+        api_port, floor_port = free_port(), free_port()
+        env = environment(db, api_port)
+        print(
+            f"Tablero bench, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()},"
+            f" {os.cpu_count()} cores, Python {platform.python_version()}"
+        )
+        run("migrate", env=env)
+        for size in sizes:
+            started = time.perf_counter()
+            print(run("seed", "synthetic", "--size", size.name, env=env, timeout=1800))
+            print(f"  ({time.perf_counter() - started:.1f} s with the command's start-up)")
+            started = time.perf_counter()
+            quarters = asyncio.run(periods_of(db.owner_url, size, "quarter"))
+            run(
+                "release", "period", "--collaborative", slug_of(size),
+                "--start", quarters[-1], env=env,
+            )  # fmt: skip
+            print(
+                f"  releasing {slug_of(size)}'s latest quarter again (a revision) took"
+                f" {time.perf_counter() - started:.2f} s with the command's start-up"
+            )
+        stack.enter_context(serving(env, api_port))
+        if not args.no_floor:
+            stack.enter_context(floor_server(env, floor_port))
+        print(
+            "\n| request | c | Tablero | p50 ms | p95 ms | p99 ms | floor | floor p50 ms |"
+            " Tablero/floor |\n|---|---|---|---|---|---|---|---|---|"
+        )
+        failures = ""
+        # Batches' numbers go on across runs on the same data: each batch is a new one.
+        numbers = data_dir / "bench-next-batch"
+        number = int(numbers.read_text()) if numbers.exists() else 0
+        for size in sizes:
+            months = asyncio.run(periods_of(db.owner_url, size))
+            tokens = {v: run("token", "--email", email(size, v), env=env) for v in VIEWERS} | {
+                None: None
+            }
+            print(f"| **size {size.name}** | | | | | | | | |")
+            for kind in kinds(months):
+                if args.kinds and kind.name not in args.kinds.split(","):
+                    continue
+                for concurrency in levels:
+                    api = drive(
+                        f"http://127.0.0.1:{api_port}/graphql", kind, size, months,
+                        tokens[kind.viewer], concurrency, args.seconds, number,
+                    )  # fmt: skip
+                    number = api["next_number"]
+                    floor = None
+                    if not args.no_floor:
+                        floor = drive(
+                            f"http://127.0.0.1:{floor_port}/floor/{kind.name}", kind, size,
+                            months, tokens[kind.viewer], concurrency, args.seconds, number,
+                        )  # fmt: skip
+                        number = floor["next_number"]
+                        failures += problems(f"floor {kind.name} c={concurrency}", floor)
+                    numbers.write_text(str(number))
+                    failures += problems(f"Tablero {kind.name} c={concurrency}", api)
+                    print(row(kind, concurrency, api, floor), flush=True)
+        if failures:
+            print("\nErrors:" + failures)
+            sys.exit(1)
 
 
 if __name__ == "__main__":

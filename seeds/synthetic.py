@@ -31,6 +31,7 @@ RACES = ("asian", "black", "latino", "white")
 RACE_SHARES = (0.2, 0.2, 0.35, 0.25)
 VISIBILITIES = ("public", "collaborative", "collaborative", "private", "public")
 MONTHS = 40
+INTAKE_MEASURES = 100
 QUARTERS = 12
 EMAIL_DOMAIN = "synthetic.tablero.example"
 COPIED = ("partner", "performance_measure", "measure_dimension", "observation")
@@ -167,6 +168,7 @@ async def _load(conn: asyncpg.Connection, size: Size, today: date) -> int:
         )
     count = int(status.split()[-1])
     await conn.execute("ALTER TABLE observation ENABLE TRIGGER USER")
+    await _intake_measures(conn, size, c, race)
     await _dashboard(conn, size, c)
     await conn.executemany(
         "INSERT INTO reporting_period (collaborative_id, granularity, period_start)"
@@ -267,7 +269,7 @@ def _previous(granularity: Granularity, start: date) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _starts(granularity: Granularity, today: date, count: int) -> list[date]:
+def closed_starts(granularity: Granularity, today: date, count: int) -> list[date]:
     """The last `count` closed periods of a granularity, oldest first."""
     starts = [last_complete_start(granularity, today)]
     for _ in range(count - 1):
@@ -277,8 +279,8 @@ def _starts(granularity: Granularity, today: date, count: int) -> list[date]:
 
 def _periods(today: date) -> list[tuple[Granularity, date]]:
     """Every period the synthetic observations fall in (the ones the loader opens)."""
-    return [(Granularity.MONTH, s) for s in _starts(Granularity.MONTH, today, MONTHS)] + [
-        (Granularity.QUARTER, s) for s in _starts(Granularity.QUARTER, today, QUARTERS)
+    return [(Granularity.MONTH, s) for s in closed_starts(Granularity.MONTH, today, MONTHS)] + [
+        (Granularity.QUARTER, s) for s in closed_starts(Granularity.QUARTER, today, QUARTERS)
     ]
 
 
@@ -291,6 +293,7 @@ async def _people(conn: asyncpg.Connection, size: Size, c: UUID) -> None:
     partners += [
         (c, synthetic_id(size, "partner", "backbone"), "Synthetic backbone", "backbone"),
         (c, synthetic_id(size, "partner", "funder"), "Synthetic foundation", "funder"),
+        (c, synthetic_id(size, "partner", "intake"), "Intake partner", "community_org"),
     ]
     await conn.copy_records_to_table(
         "partner",
@@ -302,6 +305,7 @@ async def _people(conn: asyncpg.Connection, size: Size, c: UUID) -> None:
         "resident": ("resident", None),
         "funder": ("funder", synthetic_id(size, "partner", "funder")),
         "backbone": ("backbone", synthetic_id(size, "partner", "backbone")),
+        "reporter": ("partner_staff", synthetic_id(size, "partner", "intake")),
     }
     for who, (role, partner) in people.items():
         email = f"{who}-{size.name.lower()}@{EMAIL_DOMAIN}"
@@ -321,6 +325,26 @@ async def _people(conn: asyncpg.Connection, size: Size, c: UUID) -> None:
             role,
             partner,
         )
+
+
+async def _intake_measures(conn: asyncpg.Connection, size: Size, c: UUID, race: UUID) -> None:
+    """Empty monthly counts of the intake partner, where benchmarks submit new batches."""
+    measures = [synthetic_id(size, "intake", i) for i in range(INTAKE_MEASURES)]
+    await conn.executemany(
+        "INSERT INTO performance_measure (collaborative_id, id, partner_id, name, description,"
+        " quadrant, unit, direction, granularity, visibility, share_in_aggregates)"
+        " VALUES ($1, $2, $3, $4, '',"
+        " 'how_much', 'count', 'higher_is_better', 'month', 'collaborative', true)",
+        [
+            (c, m, synthetic_id(size, "partner", "intake"), f"Intake {i:03d}")
+            for i, m in enumerate(measures)
+        ],
+    )
+    await conn.executemany(
+        "INSERT INTO measure_dimension (collaborative_id, measure_id, dimension_id)"
+        " VALUES ($1, $2, $3)",
+        [(c, m, race) for m in measures],
+    )
 
 
 # The public dashboard: 8 panels on public measures of different partners (measure m of
@@ -343,11 +367,14 @@ async def _dashboard(conn: asyncpg.Connection, size: Size, c: UUID) -> None:
         dashboard,
         synthetic_id(size, "account", "backbone"),
     )
-    panels, spanish = [], [
-        ("dashboard", dashboard, "title", "La región"),
-        ("dashboard", dashboard, "description", "Cómo le va a la región."),
-        ("dimension", synthetic_id(size, "dimension", "race"), "name", "Raza y etnicidad"),
-    ]
+    panels, spanish = (
+        [],
+        [
+            ("dashboard", dashboard, "title", "La región"),
+            ("dashboard", dashboard, "description", "Cómo le va a la región."),
+            ("dimension", synthetic_id(size, "dimension", "race"), "name", "Raza y etnicidad"),
+        ],
+    )
     for position, (p, m, chart, by_race) in enumerate(PANELS):
         assert VISIBILITIES[(p + m) % len(VISIBILITIES)] == "public"
         panel = synthetic_id(size, "panel", position)
@@ -376,7 +403,7 @@ async def _release_quarters(conn: asyncpg.Connection, size: Size, today: date) -
     """Release every closed quarter, as the backbone would: each one's time in seconds."""
     c = synthetic_id(size, "collaborative")
     seconds = []
-    for quarter in _starts(Granularity.QUARTER, today, QUARTERS):
+    for quarter in closed_starts(Granularity.QUARTER, today, QUARTERS):
         assert next_start(Granularity.QUARTER, quarter) <= today
         started = time.perf_counter()
         async with conn.transaction():
