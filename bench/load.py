@@ -132,9 +132,7 @@ async def drive(
     await asyncio.gather(
         *(client(url, kind, size, headers, numbers, until, tally) for _ in range(concurrency))
     )
-    return tally.summary(time.monotonic() - started, kind.items) | {
-        "next_number": next(numbers)
-    }
+    return tally.summary(time.monotonic() - started, kind.items) | {"next_number": next(numbers)}
 
 
 def main() -> None:
