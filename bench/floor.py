@@ -4,7 +4,8 @@ Starlette route, under the same row-level security as the API.
 What Tablero costs is only meaningful next to what the same answer costs with nothing in
 between: no GraphQL parsing, validation or resolvers, no ORM, no DataLoaders. The floor is
 that lower bound, kept honest. `POST /floor/<kind>` takes the body and headers the API takes
-for that kind (bench/requests.py) and answers the same JSON, byte for byte:
+for that kind (bench/requests.py) and answers the same `data`, byte for byte (the API adds
+its query cost under `extensions`; the floor has no query limits to report on):
 
 - it connects as the API role (neither owner nor BYPASSRLS), so PostgreSQL's policies
   decide what every statement sees and writes, exactly as for the API;
@@ -13,25 +14,27 @@ for that kind (bench/requests.py) and answers the same JSON, byte for byte:
   SECURITY DEFINER function the API uses), and declares the viewer with the settings the
   policies read (`services.policy.rls_settings`): `BEGIN` and every `set_config(..., true)`
   go in one simple-protocol message whose literals are uuids only, then the kind's one
-  statement, then `COMMIT`. Anonymous requests declare nobody: their one statement runs on
-  its own, where the settings are empty, as an anonymous viewer's are;
+  statement, then `COMMIT`: four round trips for a person's read. Anonymous requests
+  declare nobody: their one statement runs on its own, where the settings are empty as an
+  anonymous viewer's are (one round trip). The statement timeout is the connections' own;
 - reads are one hand-written statement per kind; Python only shapes the rows into the
   answer, with the API's own pure functions where it computes something (period labels,
-  the baseline forecast, language matching, batch validation);
+  the baseline forecast, language matching, cursors, batch validation);
 - `submit` writes what the API's `record_batch` writes, as the API role: the batch (its
   client key claims idempotency through the unique key, so a concurrent twin replays as
   the API's would) and its observations, in one statement, so the same triggers (owner,
-  visibility, reach, reporting periods, the audit trail) and insert policies run. One
-  statement before it reads what the checks need (the measure, its vocabulary, an earlier
-  batch under the key, cells already reported); the rows are checked by the API's
-  `validate_batch`.
+  visibility, reach, reporting periods, the audit trail) and insert policies run, and
+  RETURNING reads back what the API reads back. One statement before it reads what the
+  checks need (the measure, its vocabulary, an earlier batch under the key, cells already
+  reported); the rows are checked by the API's `validate_batch` (five round trips).
 
 Left out, because the benchmark does not ask for them: API keys (`X-Api-Key`), JWKS keys,
-`TABLERO_DATABASE_ROLE` (`SET LOCAL ROLE`), the rate limit, panels and submissions about
-indicators rather than measures, and `node` ids of other types than Partner (answered as
-null). The floor answers only the documents of bench/requests.py: another one is refused.
-The advisory lock the API takes per client key is left out too: the batch's unique key
-already makes a concurrent retry wait and replay.
+`TABLERO_DATABASE_ROLE` (`SET LOCAL ROLE`), the rate limit, the request time limit, panels
+and submissions about indicators rather than measures, and `node` ids of other types than
+Partner (answered as null). The floor answers only the documents of bench/requests.py:
+another one is refused. Of the API's writes, the advisory lock per client key and the
+savepoint are left out: the batch's unique key already makes a concurrent retry wait and
+replay, and one statement is all or nothing by itself.
 
     python -m bench.floor --port 8001   # TABLERO_DATABASE_URL, TABLERO_JWT_SECRET, ...
 """
@@ -74,7 +77,7 @@ from services.observations.validation import (
     breakdown_key,
     validate_batch,
 )
-from services.pagination import _encode as encode_cursor
+from services.pagination import _encode as encode_cursor  # the API's own cursors
 from services.periods import Granularity, label
 from services.policy import aggregate_readers, rls_settings
 from services.text import unstorable
