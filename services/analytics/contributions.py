@@ -26,7 +26,7 @@ async def of_indicator(
     """The indicator's current published values that the viewer may see."""
     statement = select(Observation).where(
         Observation.indicator_id == indicator_id,
-        col(Observation.is_current).is_(True),
+        col(Observation.is_current),
         Observation.status == ObservationStatus.PUBLISHED,
         policy.observation_visible(viewer),
     )

@@ -72,7 +72,7 @@ async def export(
         .where(
             Observation.collaborative_id == subject.row.collaborative_id,
             Observation.subject_id == subject.row.id,
-            col(Observation.is_current).is_(True),
+            col(Observation.is_current),
             policy.observation_visible(viewer),
         )
         .order_by(col(Observation.period_start), col(Observation.breakdown_key))

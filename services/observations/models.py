@@ -85,9 +85,11 @@ class Observation(SQLModel, table=True):
             unique=True,
             postgresql_where=text("is_current"),
         ),
+        # One cell of many subjects, in period order (dashboards, charts): migration 0018.
         Index(
-            "ix_observation_subject_period",
+            "ix_observation_subject_cell_period",
             "subject_id",
+            "breakdown_key",
             "period_start",
             postgresql_where=text("is_current"),
         ),

@@ -15,7 +15,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import func, text, tuple_
+from sqlalchemy import bindparam, func, text, true, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -402,7 +404,7 @@ async def list_observations(
     """
     statement = select(Observation).where(
         Observation.subject_id == subject_id,
-        col(Observation.is_current).is_(True),
+        col(Observation.is_current),
         policy.observation_visible(viewer),
     )
     if start is not None:
@@ -433,7 +435,7 @@ async def cells_of(
     """One cell's current observations for each subject, oldest first: one query for many."""
     statement = select(*READ_ONLY).where(
         col(Observation.subject_id).in_(subject_ids),
-        col(Observation.is_current).is_(True),
+        col(Observation.is_current),
         Observation.breakdown_key == breakdown_key,
         policy.observation_visible(viewer),
     )
@@ -450,33 +452,35 @@ async def cells_of(
 async def latest_totals(
     *, session: AsyncSession, viewer: Viewer, subject_ids: Sequence[UUID], count: int
 ) -> dict[UUID, list[ObservationRow]]:
-    """The latest `count` totals of each subject, newest first: one query for a dashboard."""
-    ranked = (
-        select(
-            Observation.id,
-            func.row_number()
-            .over(
-                partition_by=Observation.subject_id, order_by=col(Observation.period_start).desc()
-            )
-            .label("rank"),
-        )
+    """The latest `count` totals of each subject, newest first: one query for a dashboard,
+    which walks each subject's totals in the cell index from the newest and stops at
+    `count` (a lateral join), never the subject's whole history."""
+    subjects = (
+        func.unnest(bindparam("subject_ids", list(subject_ids), type_=ARRAY(PG_UUID)))
+        .table_valued("id")
+        .render_derived(name="subject")
+    )
+    latest = (
+        select(*READ_ONLY)
         .where(
-            col(Observation.subject_id).in_(subject_ids),
-            col(Observation.is_current).is_(True),
+            Observation.subject_id == subjects.c.id,
             Observation.breakdown_key == "",
+            col(Observation.is_current),
             policy.observation_visible(viewer),
         )
-        .subquery()
+        .order_by(col(Observation.period_start).desc())
+        .limit(count)
+        .lateral("latest")
     )
     statement = (
-        select(*READ_ONLY)
-        .join(ranked, ranked.c.id == Observation.id)
-        .where(ranked.c.rank <= count)
-        .order_by(col(Observation.period_start).desc())
+        select(*latest.c)
+        .select_from(subjects)
+        .join(latest, true())
+        .order_by(latest.c.period_start.desc())
     )
     grouped: dict[UUID, list[ObservationRow]] = {i: [] for i in subject_ids}
     for row in (await session.exec(statement)).all():
-        grouped[row.subject_id].append(row)  # type: ignore[index]
+        grouped[row.subject_id].append(row)
     return grouped
 
 
