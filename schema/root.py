@@ -23,6 +23,7 @@ from schema.dashboards import mutations as dashboard_mutations
 from schema.dashboards.types import Dashboard
 from schema.dimensions import mutations as dimension_mutations
 from schema.error_codes import GraphQLErrorCode
+from schema.execution import PlainFieldsExecutionContext
 from schema.governance import mutations as governance_mutations
 from schema.governance import rules as governance_rules
 from schema.imports import mutations as import_mutations
@@ -322,6 +323,7 @@ def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=[Partner, Collaborative, Observation, ActionItem, Release],
+        execution_context_class=PlainFieldsExecutionContext,
         extensions=[
             lambda: RequestLimits(documents),
             RequireReadScope,

@@ -1,0 +1,227 @@
+"""Executing plain fields without graphql-core's per-field machinery.
+
+graphql-core resolves every field alike: it builds a resolve info, calls the resolver
+through Strawberry's wrapper, checks for awaitables and completes the value. For a field
+that only reads an attribute (Strawberry's *basic* field: no resolver, no extension, no
+argument) of a scalar, enum or object type, that machinery is nearly the whole cost of a
+dashboard: hundreds of observations, each a handful of such fields.
+
+`PlainFieldsExecutionContext` reads and serializes those fields directly, with a plan made
+once per selection and request; fields with resolvers run the usual way beside them. The
+promise does not change: whenever an object holds anything unusual (a null where the schema
+promises a value, a value its type cannot serialize, an error, an awaitable), that object
+is executed again by graphql-core itself, which gives the same answer and the same errors.
+Nothing is read twice that could change: basic fields are plain attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    GraphQLObjectType,
+    Undefined,
+    is_leaf_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql.pyutils import Path, gather_with_cancel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+FALLBACK = object()  # "let graphql-core do this object"
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """A basic field of a scalar or enum type: read the attribute, serialize it."""
+
+    key: str
+    attribute: str
+    coerce: Callable[[Any], Any]
+    non_null: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    """A basic field of an object type: read the attribute, execute its selection."""
+
+    key: str
+    attribute: str
+    type: GraphQLObjectType
+    field_details: Any  # graphql-core's FieldDetailsList for the field
+    non_null: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How to execute one selection on one type: steps in the selection's order, where a
+    bare response key is a field executed the usual way."""
+
+    steps: tuple[Leaf | Child | str, ...]
+
+
+def _read_leaf(step: Leaf, source: Any) -> Any:
+    try:
+        value = getattr(source, step.attribute)
+        if value is None:
+            return FALLBACK if step.non_null else None
+        coerced = step.coerce(value)  # refuses what is not a value of its type
+    except Exception:
+        return FALLBACK
+    return FALLBACK if coerced is None or coerced is Undefined else coerced
+
+
+def _is_basic(definition: Any, resolve: Any) -> bool:
+    """Whether Strawberry resolves a field by reading an attribute and nothing else: no
+    resolver, no extension (a translation, say), no exception handler. Conservative: if
+    Strawberry ever names its plain reader otherwise, no field is read directly."""
+    return (
+        isinstance(definition, StrawberryField)
+        and definition.is_basic_field
+        and getattr(resolve, "__name__", "") == "_get_basic_result"
+    )
+
+
+class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution context, with basic fields read directly (see module)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plans: dict[tuple[GraphQLObjectType, int], tuple[Any, Plan | None]] = {}
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        plan = self._plan(parent_type, grouped_field_set)
+        if plan is None:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        # First everything that cannot fail later or start work: reads of attributes.
+        read: dict[str, Any] = {}
+        for step in plan.steps:
+            if isinstance(step, Leaf):
+                value = _read_leaf(step, source_value)
+            elif isinstance(step, Child):
+                value = self._read_child(step, source_value)
+            else:
+                continue
+            if value is FALLBACK:
+                return super().execute_fields(
+                    parent_type, source_value, path, grouped_field_set, position_context
+                )
+            read[step.key] = value
+        # Then, in the selection's order, the objects' selections and the other fields.
+        results: dict[str, Any] = {}
+        pending: list[str] = []
+        try:
+            for step in plan.steps:
+                if isinstance(step, Leaf):
+                    results[step.key] = read[step.key]
+                    continue
+                key = step.key if isinstance(step, Child) else step
+                field_path = Path(path, key, parent_type.name)
+                if isinstance(step, Child):
+                    result = self._execute_child(step, read[key], field_path, position_context)
+                else:
+                    result = self.execute_field(
+                        parent_type,
+                        source_value,
+                        grouped_field_set[key],
+                        field_path,
+                        position_context,
+                    )
+                    if result is Undefined:
+                        continue
+                results[key] = result
+                if self.is_awaitable(result):
+                    pending.append(key)
+        except Exception:
+            if pending:
+                self.settle_in_background([results[key] for key in pending])
+            raise
+        if not pending:
+            return results
+        return self._settled(results, pending)
+
+    async def _settled(self, results: dict[str, Any], pending: list[str]) -> dict[str, Any]:
+        """The results with their awaitables awaited together (as graphql-core does)."""
+        if len(pending) == 1:
+            results[pending[0]] = await results[pending[0]]
+        else:
+            values = await gather_with_cancel(*(results[key] for key in pending))
+            results.update(zip(pending, values, strict=True))
+        return results
+
+    def _read_child(self, step: Child, source: Any) -> Any:
+        try:
+            value = getattr(source, step.attribute)
+        except Exception:
+            return FALLBACK
+        if value is None:
+            return FALLBACK if step.non_null else None
+        if isinstance(value, Exception) or self.is_awaitable(value):
+            return FALLBACK
+        is_type_of = step.type.is_type_of
+        if is_type_of is not None and is_type_of(value, None) is not True:
+            return FALLBACK
+        return value
+
+    def _execute_child(self, step: Child, value: Any, path: Path, position_context: Any) -> Any:
+        if value is None:
+            return None
+        grouped, new_defer_usages, *_ = self.collect_subfields(step.type, step.field_details)
+        if new_defer_usages:  # @defer: graphql-core's own path delivers it
+            return self.execute_collected_subfields(
+                step.type, value, path, grouped, new_defer_usages, position_context
+            )
+        return self.execute_fields(step.type, value, path, grouped, position_context)
+
+    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Plan | None:
+        """The plan of a selection, made once per request (selections depend on the
+        request's variables through @skip and @include)."""
+        key = (parent_type, id(grouped_field_set))
+        cached = self._plans.get(key)
+        if cached is not None and cached[0] is grouped_field_set:
+            return cached[1]
+        plan = self._make_plan(parent_type, grouped_field_set)
+        self._plans[key] = (grouped_field_set, plan)  # kept alive: its id stays its own
+        return plan
+
+    def _make_plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Plan | None:
+        # Middleware (an extension's `resolve` hook) must see every field: no plan then.
+        # Strawberry always passes a manager; an empty one holds no resolvers.
+        if getattr(self.middleware_manager, "_middleware_resolvers", None):
+            return None
+        steps: list[Leaf | Child | str] = []
+        for key, field_details in grouped_field_set.items():
+            steps.append(self._step(parent_type, key, field_details) or key)
+        if all(isinstance(step, str) for step in steps):
+            return None
+        return Plan(tuple(steps))
+
+    def _step(self, parent_type: GraphQLObjectType, key: str, field_details: Any) -> Any:
+        node = field_details[0].node
+        field = self.schema.get_field(parent_type, node.name.value)
+        if field is None or field.args or node.arguments:
+            return None
+        definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if not _is_basic(definition, field.resolve):
+            return None
+        attribute = definition.python_name
+        non_null = is_non_null_type(field.type)
+        inner = field.type.of_type if non_null else field.type
+        if is_leaf_type(inner):
+            return Leaf(key, attribute, inner.coerce_output_value, non_null)
+        if is_object_type(inner):
+            return Child(key, attribute, inner, field_details, non_null)
+        return None
