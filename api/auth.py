@@ -7,10 +7,12 @@ keys from a JWKS); partner systems send `X-Api-Key`. No credentials means anonym
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 
 from api.database import Database
@@ -112,28 +114,59 @@ def issue_token(settings: Settings, subject: str, *, ttl: timedelta | None = Non
     return jwt.encode(claims, settings.signing_secret, algorithm="HS256")
 
 
-async def authenticate(request: Request, verifier: TokenVerifier, database: Database) -> Viewer:
-    """The request's viewer; raises AuthenticationError for unacceptable credentials."""
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What a request says about who sends it, checked as far as can be without the
+    database: a token's signature and claims, or an API key as sent. Neither: anonymous."""
+
+    subject: str | None = None
+    api_key: str | None = None
+
+    @property
+    def anonymous(self) -> bool:
+        return self.subject is None and self.api_key is None
+
+
+async def read_credentials(request: Request, verifier: TokenVerifier) -> Credentials:
+    """The request's credentials; raises AuthenticationError for unacceptable ones."""
     authorization = request.headers.get("authorization")
     api_key = request.headers.get("x-api-key")
     if authorization and api_key:
         raise AuthenticationError("send either a bearer token or an API key, not both")
     if api_key is not None:
-        async with database.unit_of_work(ANONYMOUS) as session:
-            viewer = await accounts.viewer_for_api_key(session=session, secret=api_key.strip())
-        if viewer is None:
-            raise AuthenticationError("the API key is unknown or revoked")
-        return viewer
+        return Credentials(api_key=api_key.strip())
     if authorization is None:
-        return ANONYMOUS
+        return Credentials()
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("the Authorization header must be 'Bearer <token>'")
     subject = await verifier.subject(token.strip())
     if unstorable(subject):  # a signed NUL or lone surrogate names no account, and no query
         raise AuthenticationError("the token's subject is not a Tablero account")
-    async with database.unit_of_work(ANONYMOUS) as session:
-        viewer = await accounts.viewer_for_subject(session=session, subject=subject)
+    return Credentials(subject=subject)
+
+
+async def viewer_of(credentials: Credentials, session: AsyncSession) -> Viewer:
+    """Whom the credentials name, looked up in `session`: one statement, in whatever
+    transaction the caller has (the request's own, for GraphQL)."""
+    if credentials.api_key is not None:
+        viewer = await accounts.viewer_for_api_key(session=session, secret=credentials.api_key)
+        if viewer is None:
+            raise AuthenticationError("the API key is unknown or revoked")
+        return viewer
+    if credentials.subject is None:
+        return ANONYMOUS
+    viewer = await accounts.viewer_for_subject(session=session, subject=credentials.subject)
     if viewer is None:
         raise AuthenticationError("the token's subject is not a Tablero account")
     return viewer
+
+
+async def authenticate(request: Request, verifier: TokenVerifier, database: Database) -> Viewer:
+    """The request's viewer, in a transaction of its own; raises AuthenticationError for
+    unacceptable credentials (before asking the database anything)."""
+    credentials = await read_credentials(request, verifier)
+    if credentials.anonymous:
+        return ANONYMOUS
+    async with database.unit_of_work(ANONYMOUS) as session:
+        return await viewer_of(credentials, session)

@@ -11,12 +11,13 @@ that was lost; when the database cannot serve, the answer is a 503 to retry, nev
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 from uuid import uuid4
 
+import orjson
 from graphql import GraphQLError
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.exceptions import MissingQueryError
@@ -26,19 +27,25 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from api.auth import AuthenticationError, TokenVerifier, authenticate
+from api.auth import (
+    AuthenticationError,
+    Credentials,
+    TokenVerifier,
+    read_credentials,
+    viewer_of,
+)
 from api.context import Context
-from api.database import Database
+from api.database import Database, declare_viewer
 from api.documents import DocumentResolver
 from api.loaders import Loaders
-from api.operations import Operation, RequestError, bad_input, read_operation
+from api.operations import Operation, RequestError, bad_input, is_upload, read_operation
 from api.rate_limit import ClientMeter, RateLimiter, client_of, rate_limited
 from api.settings import Settings
 from schema.error_codes import GraphQLErrorCode, error_body
 from services.faults import is_unavailable
 from services.imports.progress import ProgressBoard
 from services.translations.languages import LanguagePreference, parse_accept_language
-from services.viewer import Viewer
+from services.viewer import ANONYMOUS, Viewer
 
 logger = logging.getLogger("tablero.graphql")
 
@@ -99,34 +106,72 @@ class GraphQLEndpoint:
                 return RequestError(404, GraphQLErrorCode.NOT_FOUND, "GraphiQL is off").response()
             return HTMLResponse(get_graphql_ide_html("graphiql"))
         request_id = uuid4().hex
-        meter: ClientMeter | None = None
+        meters: list[ClientMeter] = []  # the client's, once known: settled whatever happens
         try:
-            viewer = await self._viewer(request)
-            meter = self.limiter.meter(client_of(viewer, request))
-            if refused := self.limiter.refusal(meter.client):
-                raise rate_limited(refused)
-            operation = await read_operation(
-                request,
-                max_body_bytes=self.settings.max_body_bytes,
-                max_upload_bytes=self.settings.max_upload_bytes,
-            )
-            response = await self._run(request, request_id, viewer, operation, meter)
+            async with asyncio.timeout(self.settings.request_timeout_seconds):
+                response = await self._answer_request(request, request_id, meters)
+        except TimeoutError:
+            response = unavailable("the request took longer than its time limit").response()
         except RequestError as refusal:
             response = refusal.response()
-        if meter is not None:
+        except Exception as e:
+            if not is_unavailable(e):
+                raise
+            response = unavailable().response()
+        for meter in meters:
             meter.settle()
         response.headers["X-Request-Id"] = request_id
         return response
 
-    async def _viewer(self, request: Request) -> Viewer:
+    async def _answer_request(
+        self, request: Request, request_id: str, meters: list[ClientMeter]
+    ) -> Response:
+        """Credentials first (a bad token never reaches the database), then, for an
+        ordinary request, its body (bounded, and read before any connection is taken) and
+        one transaction for the rest: its first statement learns who asks, the second
+        tells PostgreSQL (declare_viewer). An upload is read only once its sender is known
+        and within budget, and no connection waits while it arrives."""
+        credentials = await self._credentials(request)
+        if is_upload(request):
+            async with self.database.unit_of_work(ANONYMOUS) as session:
+                viewer = await self._viewer(credentials, session)
+            meter = self._metered(viewer, request, meters)
+            operation = await self._read(request)
+            async with self.database.session(viewer, request_id) as session:
+                return await self._run(request, request_id, viewer, operation, meter, session)
+        operation = await self._read(request)
+        async with self.database.session(None, request_id) as session:
+            viewer = await self._viewer(credentials, session)
+            await declare_viewer(session, viewer)
+            meter = self._metered(viewer, request, meters)
+            return await self._run(request, request_id, viewer, operation, meter, session)
+
+    async def _credentials(self, request: Request) -> Credentials:
         try:
-            return await authenticate(request, self.verifier, self.database)
+            return await read_credentials(request, self.verifier)
         except AuthenticationError as e:
             raise unauthorized(e.message) from e
-        except Exception as e:
-            if is_unavailable(e):
-                raise unavailable() from e
-            raise
+
+    async def _viewer(self, credentials: Credentials, session: AsyncSession) -> Viewer:
+        try:
+            return await viewer_of(credentials, session)
+        except AuthenticationError as e:
+            raise unauthorized(e.message) from e
+
+    def _metered(self, viewer: Viewer, request: Request, meters: list[ClientMeter]) -> ClientMeter:
+        """The client's meter, or a 429 when it has spent its budget."""
+        meter = self.limiter.meter(client_of(viewer, request))
+        meters.append(meter)
+        if refused := self.limiter.refusal(meter.client):
+            raise rate_limited(refused)
+        return meter
+
+    async def _read(self, request: Request) -> Operation:
+        return await read_operation(
+            request,
+            max_body_bytes=self.settings.max_body_bytes,
+            max_upload_bytes=self.settings.max_upload_bytes,
+        )
 
     async def _run(
         self,
@@ -135,46 +180,35 @@ class GraphQLEndpoint:
         viewer: Viewer,
         operation: Operation,
         meter: ClientMeter,
+        session: AsyncSession,
     ) -> Response:
-        """Run the operation in one transaction; commit only what is answered as done."""
-        session = self.database.session(viewer, request_id)
-        try:
-            async with session, asyncio.timeout(self.settings.request_timeout_seconds):
-                query = await self.documents.query_of(operation, viewer, session)
-                context = Context(
-                    request_id=request_id,
-                    request=request,
-                    response=None,
-                    settings=self.settings,
-                    viewer=viewer,
-                    session=session,
-                    loaders=Loaders.build(
-                        session,
-                        viewer,
-                        LanguagePreference(
-                            parse_accept_language(request.headers.get("accept-language"))
-                        ),
-                    ),
-                    meter=meter,
-                    imports=self.imports,
-                )
-                result = await self._execute(request, operation, query, context)
-                status, body, whole = self._answer(result)
-                if result.errors or not whole:
-                    await session.rollback()
-                else:
-                    await session.commit()
-                return Response(
-                    body, status_code=status, media_type="application/json", headers=_retry(result)
-                )
-        except TimeoutError as e:
-            raise unavailable("the request took longer than its time limit") from e
-        except RequestError:
-            raise
-        except Exception as e:
-            if is_unavailable(e):
-                raise unavailable() from e
-            raise
+        """Run the operation in the request's transaction; commit only what is answered
+        as done."""
+        query = await self.documents.query_of(operation, viewer, session)
+        context = Context(
+            request_id=request_id,
+            request=request,
+            response=None,
+            settings=self.settings,
+            viewer=viewer,
+            session=session,
+            loaders=Loaders.build(
+                session,
+                viewer,
+                LanguagePreference(parse_accept_language(request.headers.get("accept-language"))),
+            ),
+            meter=meter,
+            imports=self.imports,
+        )
+        result = await self._execute(request, operation, query, context)
+        status, body, whole = self._answer(result)
+        if result.errors or not whole:
+            await session.rollback()
+        else:
+            await session.commit()
+        return Response(
+            body, status_code=status, media_type="application/json", headers=_retry(result)
+        )
 
     async def _execute(
         self, request: Request, operation: Operation, query: str, context: Context
@@ -209,7 +243,7 @@ class GraphQLEndpoint:
         status = max(
             (STATUS_OF_CODE.get(_code_of(e), 200) for e in result.errors or ()), default=200
         )
-        body = json.dumps(process_result(result), separators=(",", ":")).encode()
+        body = orjson.dumps(process_result(result))
         limit = self.settings.max_response_bytes
         if len(body) <= limit:
             return status, body, True
@@ -219,7 +253,7 @@ class GraphQLEndpoint:
             bytes=len(body),
             limit=limit,
         )
-        return 200, json.dumps({"data": None, **refused}, separators=(",", ":")).encode(), False
+        return 200, orjson.dumps({"data": None, **refused}), False
 
 
 def _code_of(error: GraphQLError) -> str | None:

@@ -65,6 +65,12 @@ class Operation:
     extensions: dict[str, Any] | None
 
 
+def is_upload(request: Request) -> bool:
+    """A multipart request: files for importObservations."""
+    content_type = request.headers.get("content-type", "")
+    return request.method == "POST" and content_type.split(";")[0].strip().lower() == MULTIPART
+
+
 async def read_operation(
     request: Request, *, max_body_bytes: int, max_upload_bytes: int
 ) -> Operation:
