@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from api.dashboard_page import dashboard_routes
 from api.database import Database
 from api.export import AggregateExport
 from api.graphql import GraphQLEndpoint
@@ -83,6 +84,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         Route("/export/observations/{file}", files.export, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", Readiness(database, head_revision()).handle, methods=["GET"]),
+        *dashboard_routes(),
     ]
     metrics = Metrics([*(r.path for r in routes), "/metrics"], token=settings.metrics_token)
     if settings.metrics_token is not None or settings.environment is Environment.DEV:
