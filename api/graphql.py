@@ -31,6 +31,7 @@ from api.context import Context
 from api.database import Database
 from api.documents import DocumentResolver
 from api.loaders import Loaders
+from api.observe import record_of, viewer_kind
 from api.operations import Operation, RequestError, bad_input, read_operation
 from api.rate_limit import ClientMeter, RateLimiter, client_of, rate_limited
 from api.settings import Settings
@@ -99,9 +100,12 @@ class GraphQLEndpoint:
                 return RequestError(404, GraphQLErrorCode.NOT_FOUND, "GraphiQL is off").response()
             return HTMLResponse(get_graphql_ide_html("graphiql"))
         request_id = uuid4().hex
+        record = record_of(request)  # for the access log, metrics and traces (api/observe.py)
+        record.graphql = True
         meter: ClientMeter | None = None
         try:
             viewer = await self._viewer(request)
+            record.viewer = viewer_kind(viewer)
             meter = self.limiter.meter(client_of(viewer, request))
             if refused := self.limiter.refusal(meter.client):
                 raise rate_limited(refused)
@@ -112,6 +116,7 @@ class GraphQLEndpoint:
             )
             response = await self._run(request, request_id, viewer, operation, meter)
         except RequestError as refusal:
+            record.operation.error_codes = (refusal.code.value,)
             response = refusal.response()
         if meter is not None:
             meter.settle()
@@ -157,8 +162,10 @@ class GraphQLEndpoint:
                     ),
                     meter=meter,
                     imports=self.imports,
+                    operation=record_of(request).operation,
                 )
                 result = await self._execute(request, operation, query, context)
+                context.operation.settle(result.errors, result.extensions)
                 status, body, whole = self._answer(result)
                 if result.errors or not whole:
                     await session.rollback()
