@@ -21,9 +21,16 @@ const state = {
   charts: [],
 };
 
+// A language tag (es, es-MX, zh-Hant): anything else in the URL or storage is ignored.
+const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/;
+
 function initialLanguage() {
-  const asked = new URLSearchParams(location.search).get("lang");
-  return asked || localStorage.getItem(LANGUAGE_KEY) || navigator.language || "en";
+  const candidates = [
+    new URLSearchParams(location.search).get("lang"),
+    localStorage.getItem(LANGUAGE_KEY),
+    navigator.language,
+  ];
+  return candidates.find((tag) => tag && LANGUAGE_TAG.test(tag)) ?? "en";
 }
 
 function token() {
