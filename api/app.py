@@ -12,16 +12,19 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from api.dashboard_page import dashboard_routes
 from api.database import Database
 from api.export import AggregateExport
 from api.graphql import GraphQLEndpoint
 from api.health import Readiness, healthz
 from api.metrics import Metrics, MetricsMiddleware
 from api.migrate import head_revision
+from api.observe import ObserveRequests
 from api.rate_limit import RateLimiter
 from api.scheduler import releasing_due_periods
 from api.settings import Environment, Settings
 from api.spreadsheets import ObservationFiles
+from api.tracing import Tracing
 from schema.limits.extension import QueryLimits
 from schema.root import build_schema
 
@@ -39,8 +42,11 @@ def query_limits(settings: Settings) -> QueryLimits:
     )
 
 
-def create_app(settings: Settings, database: Database | None = None) -> Starlette:
-    """The API. Without `database`, one is connected to `settings.database_url` at start-up."""
+def create_app(
+    settings: Settings, database: Database | None = None, *, tracing: Tracing | None = None
+) -> Starlette:
+    """The API. Without `database`, one is connected to `settings.database_url` at start-up;
+    without `tracing`, traces go where the settings say (nowhere by default)."""
     if database is None:
         if settings.database_url is None:
             raise ValueError("create_app needs a database or settings.database_url")
@@ -52,6 +58,8 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             statement_timeout=settings.statement_timeout_seconds,
         )
     owns_database = database
+    tracing = tracing or Tracing.from_settings(settings)
+    tracing.watch_sql(database.bind)
     logging.getLogger("tablero").setLevel(settings.log_level.upper())
     limiter = RateLimiter(
         database,
@@ -69,6 +77,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             with contextlib.suppress(asyncio.CancelledError):
                 await syncing
         await owns_database.dispose()
+        tracing.shutdown()
 
     graphql = GraphQLEndpoint(build_schema(query_limits(settings)), settings, database, limiter)
     files = ObservationFiles(database, graphql.verifier)
@@ -83,14 +92,19 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         Route("/export/observations/{file}", files.export, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", Readiness(database, head_revision()).handle, methods=["GET"]),
+        *dashboard_routes(),
     ]
     metrics = Metrics([*(r.path for r in routes), "/metrics"], token=settings.metrics_token)
+    metrics.watch_pool(database)
     if settings.metrics_token is not None or settings.environment is Environment.DEV:
         routes.append(Route("/metrics", metrics.handle, methods=["GET"]))
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
+        middleware=[
+            Middleware(ObserveRequests, tracer=tracing.tracer, metrics=metrics),
+            Middleware(MetricsMiddleware, metrics=metrics),
+        ],
     )
     app.state.database = database
     app.state.settings = settings

@@ -181,6 +181,7 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.logs import logging_config
 
     try:
         settings = load_settings(host=host, port=port)
@@ -202,6 +203,8 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.value,
+        log_config=logging_config(settings),
+        access_log=False,  # Tablero writes its own, with the operation (api/observe.py)
         lifespan="on",
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from api.loaders import Loaders
 from api.settings import Settings
 from schema.limits.meter import Meter
+from schema.telemetry import OperationRecord
 from services.imports.progress import ProgressBoard
 from services.translations.languages import LanguagePreference
 from services.viewer import Viewer
@@ -29,6 +30,8 @@ class Context:
     request_id: str = field(default_factory=lambda: uuid4().hex)
     # Charges the request's cost to its client's rate limit (schema/limits); None: no limit.
     meter: Meter | None = None
+    # What the operation is, for logs, metrics and traces (never its variables).
+    operation: OperationRecord = field(default_factory=OperationRecord)
 
     @property
     def languages(self) -> LanguagePreference:

@@ -11,6 +11,7 @@ import asyncio
 import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import SessionTransaction
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -147,6 +149,13 @@ class SerialAsyncSession(AsyncSession):
     rollback = _serialized("rollback")
 
 
+@dataclass(frozen=True, slots=True)
+class PoolStatus:
+    in_use: int
+    idle: int
+    capacity: int  # the most connections it opens
+
+
 class Database:
     """The API's connection to PostgreSQL: one engine, sessions bound to a viewer."""
 
@@ -157,9 +166,11 @@ class Database:
         role: str | None = None,
         join_transaction_mode: Any = "conditional_savepoint",
         statement_timeout: float = 0,
+        pool_capacity: int | None = None,
     ) -> None:
         self.bind = bind
         self.role = role
+        self.pool_capacity = pool_capacity
         self.statement_timeout_ms = round(statement_timeout * 1000)  # 0: none
         self._sessions = async_sessionmaker(
             bind=bind,
@@ -194,7 +205,19 @@ class Database:
             json_serializer=_json_text,
             json_deserializer=orjson.loads,
         )
-        return cls(engine, role=role, statement_timeout=statement_timeout)
+        return cls(
+            engine, role=role, statement_timeout=statement_timeout, pool_capacity=2 * pool_size
+        )
+
+    def pool_status(self) -> PoolStatus | None:
+        """How the connection pool is used; None when bound to a single connection."""
+        if not isinstance(self.bind, AsyncEngine):
+            return None
+        pool = self.bind.sync_engine.pool
+        if not isinstance(pool, QueuePool):
+            return None
+        capacity = self.pool_capacity or pool.size()
+        return PoolStatus(in_use=pool.checkedout(), idle=pool.checkedin(), capacity=capacity)
 
     def session(self, viewer: Viewer | None, request_id: str = "") -> AsyncSession:
         """A session for `viewer`; `request_id` marks what it writes in the audit trail.

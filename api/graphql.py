@@ -38,6 +38,7 @@ from api.context import Context
 from api.database import Database, declare_viewer
 from api.documents import DocumentResolver
 from api.loaders import Loaders
+from api.observe import RequestRecord, record_of, viewer_kind
 from api.operations import Operation, RequestError, bad_input, is_upload, read_operation
 from api.rate_limit import ClientMeter, RateLimiter, client_of, rate_limited
 from api.settings import Settings
@@ -106,18 +107,20 @@ class GraphQLEndpoint:
                 return RequestError(404, GraphQLErrorCode.NOT_FOUND, "GraphiQL is off").response()
             return HTMLResponse(get_graphql_ide_html("graphiql"))
         request_id = uuid4().hex
+        record = record_of(request)  # for the access log, metrics and traces (api/observe.py)
+        record.graphql = True
         meters: list[ClientMeter] = []  # the client's, once known: settled whatever happens
         try:
             async with asyncio.timeout(self.settings.request_timeout_seconds):
                 response = await self._answer_request(request, request_id, meters)
         except TimeoutError:
-            response = unavailable("the request took longer than its time limit").response()
+            response = refused(record, unavailable("the request took longer than its time limit"))
         except RequestError as refusal:
-            response = refusal.response()
+            response = refused(record, refusal)
         except Exception as e:
             if not is_unavailable(e):
                 raise
-            response = unavailable().response()
+            response = refused(record, unavailable())
         for meter in meters:
             meter.settle()
         response.headers["X-Request-Id"] = request_id
@@ -160,6 +163,7 @@ class GraphQLEndpoint:
 
     def _metered(self, viewer: Viewer, request: Request, meters: list[ClientMeter]) -> ClientMeter:
         """The client's meter, or a 429 when it has spent its budget."""
+        record_of(request).viewer = viewer_kind(viewer)
         meter = self.limiter.meter(client_of(viewer, request))
         meters.append(meter)
         if refused := self.limiter.refusal(meter.client):
@@ -199,8 +203,10 @@ class GraphQLEndpoint:
             ),
             meter=meter,
             imports=self.imports,
+            operation=record_of(request).operation,
         )
         result = await self._execute(request, operation, query, context)
+        context.operation.settle(result.errors, result.extensions)
         status, body, whole = self._answer(result)
         if result.errors or not whole:
             await session.rollback()
@@ -258,6 +264,12 @@ class GraphQLEndpoint:
 
 def _code_of(error: GraphQLError) -> str | None:
     return (error.extensions or {}).get("code")
+
+
+def refused(record: RequestRecord, refusal: RequestError) -> Response:
+    """The refusal's answer, its code recorded for the access log and metrics."""
+    record.operation.error_codes = (refusal.code.value,)
+    return refusal.response()
 
 
 def _retry(result: ExecutionResult) -> dict[str, str]:

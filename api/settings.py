@@ -28,6 +28,11 @@ class LogLevel(StrEnum):
     ERROR = "error"
 
 
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
 class SettingsError(ValueError):
     """A configuration that Tablero refuses to start with."""
 
@@ -45,6 +50,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: LogLevel = LogLevel.INFO
+    # One line per request and per event; unset, JSON in prod and text in dev.
+    log_format: LogFormat = LogFormat.TEXT
+    # An OpenTelemetry collector's OTLP/HTTP traces endpoint (http://collector:4318/v1/traces):
+    # when set, requests, GraphQL operations and SQL statements are traced there.
+    otlp_endpoint: str | None = None
 
     # The API connects as a role that is not superuser, owner nor BYPASSRLS.
     database_url: str | None = None
@@ -101,6 +111,12 @@ class Settings(BaseSettings):
     # traffic; API keys may still send any document within their budget.
     trusted_documents: bool = False
 
+    @field_validator("otlp_endpoint")
+    @classmethod
+    def _no_empty_endpoint(cls, endpoint: str | None) -> str | None:
+        """An empty endpoint (compose's unset variable) is no endpoint: tracing stays off."""
+        return endpoint if endpoint and endpoint.strip() else None
+
     @field_validator("metrics_token")
     @classmethod
     def _no_empty_token(cls, token: SecretStr | None) -> SecretStr | None:
@@ -112,6 +128,8 @@ class Settings(BaseSettings):
         for name in ("graphiql", "introspection", "suggestions"):
             if name not in self.model_fields_set:
                 setattr(self, name, self.environment is Environment.DEV)
+        if "log_format" not in self.model_fields_set and self.environment is Environment.PROD:
+            self.log_format = LogFormat.JSON
         return self
 
     @model_validator(mode="after")

@@ -41,6 +41,7 @@ from schema.releases import mutations as release_mutations
 from schema.releases.types import Release
 from schema.scopes import RequireReadScope
 from schema.stories import mutations as story_mutations
+from schema.telemetry import OperationTelemetry
 from schema.text_guard import RefuseUnstorableText
 from schema.translations import mutations as translation_mutations
 from schema.translations.types import choose_language
@@ -329,6 +330,7 @@ def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
             RequireReadScope,
             RefuseUnstorableText,
             CodedErrors,
+            OperationTelemetry,
         ],
     )
     schema.hide_suggestions = not limits.suggestions

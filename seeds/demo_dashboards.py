@@ -30,6 +30,10 @@ DASHBOARDS = (
          ("measure:digital.connected", ChartKind.NUMBER, "", None, None, None),
          ("indicator:cost_burden", ChartKind.TABLE, "", None, None, None),
          ("indicator:broadband", ChartKind.LINE, "Home broadband (members)", None, None, None),
+         # Its latest quarter has a cell the partner suppressed at the source ("<5"): the
+         # dashboard page marks it and says why.
+         ("measure:casa.screened", ChartKind.BAR, "Screened on time by race and ethnicity",
+          RACE, None, None),
      )),
     ("partner-progress", "backbone", ProfileVisibility.COLLABORATIVE, "Partner progress",
      "Members-only: the measures partners share with the table.", (

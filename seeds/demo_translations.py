@@ -94,6 +94,8 @@ SPANISH: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
      "Evaluados a tiempo (Casa)"),
     ("dashboard_panel", ("panel", "community-dashboard", "7"), "title",
      "Banda ancha en casa (miembros)"),
+    ("dashboard_panel", ("panel", "community-dashboard", "8"), "title",
+     "Evaluados a tiempo por raza y etnicidad"),
     ("dashboard", ("dashboard", "partner-progress"), "title", "Avance de los socios"),
     ("dashboard", ("dashboard", "partner-progress"), "description",
      "Solo para miembros: las medidas que los socios comparten con la mesa."),

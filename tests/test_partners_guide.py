@@ -8,7 +8,6 @@ paste them, with the guide's address replaced by the test server's.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.database import TestServer
+from tests.guides import commands_of
 from tests.processes import clean_env, free_port, serving, tablero
 
 pytestmark = pytest.mark.served
@@ -39,10 +39,6 @@ async def served(migrated: TestServer) -> Iterator[tuple[str, dict[str, str]]]:
     )
     with serving(env, port):
         yield f"http://127.0.0.1:{port}", env
-
-
-def commands_of(guide: str) -> list[str]:
-    return re.findall(r"```sh\n(.*?)```", guide, re.DOTALL)
 
 
 def test_every_command_of_the_partners_guide_runs_against_the_demo(served, tmp_path) -> None:

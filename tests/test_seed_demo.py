@@ -426,7 +426,7 @@ async def test_the_demo_has_a_public_dashboard_a_members_only_one_and_stories(
     assert {p["chart"] for p in panels} >= {"LINE", "DISPARITY", "BAR", "NUMBER", "TABLE"}
     assert all(p["series"]["points"] for p in panels if p["subject"])
     # the members-only indicator's panel is left out for anonymous readers
-    assert len(panels) == (7 if email is None else 8)
+    assert len(panels) == (8 if email is None else 9)
     assert all(p["subject"] for p in panels)
     assert (members["data"]["dashboard"] is None) is (email is None)
     stories = [s for p in panels if p["subject"] for s in p["subject"]["stories"]]

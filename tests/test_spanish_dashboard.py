@@ -58,6 +58,7 @@ async def test_a_spanish_speaking_member_gets_spanish_labels_throughout(
         "Niños latinos listos",
         "Evaluados a tiempo (Casa)",
         "Banda ancha en casa (miembros)",
+        "Evaluados a tiempo por raza y etnicidad",
     ]
     assert all(p["missingTranslations"] == [] for p in panels)
     names = [p["subject"]["name"] for p in panels]
