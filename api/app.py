@@ -19,6 +19,7 @@ from api.health import Readiness, healthz
 from api.metrics import Metrics, MetricsMiddleware
 from api.migrate import head_revision
 from api.rate_limit import RateLimiter
+from api.replica import with_replica
 from api.scheduler import releasing_due_periods
 from api.settings import Environment, Settings
 from api.spreadsheets import ObservationFiles
@@ -51,6 +52,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             pool_timeout=settings.database_pool_timeout_seconds,
             statement_timeout=settings.statement_timeout_seconds,
         )
+        database = with_replica(database, settings)  # queries may read a replica
     owns_database = database
     logging.getLogger("tablero").setLevel(settings.log_level.upper())
     limiter = RateLimiter(

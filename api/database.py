@@ -129,6 +129,8 @@ class SerialAsyncSession(AsyncSession):
 class Database:
     """The API's connection to PostgreSQL: one engine, sessions bound to a viewer."""
 
+    session_class: type[ViewerSession] = ViewerSession  # api/replica.py routes its own
+
     def __init__(
         self,
         bind: AsyncEngine | AsyncConnection,
@@ -143,7 +145,7 @@ class Database:
         self._sessions = async_sessionmaker(
             bind=bind,
             class_=SerialAsyncSession,
-            sync_session_class=ViewerSession,
+            sync_session_class=self.session_class,
             expire_on_commit=False,
             autoflush=False,
             join_transaction_mode=join_transaction_mode,
