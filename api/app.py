@@ -21,6 +21,7 @@ from api.metrics import Metrics, MetricsMiddleware
 from api.migrate import head_revision
 from api.observe import ObserveRequests
 from api.rate_limit import RateLimiter
+from api.replica import with_replica
 from api.scheduler import releasing_due_periods
 from api.settings import Environment, Settings
 from api.spreadsheets import ObservationFiles
@@ -57,6 +58,7 @@ def create_app(
             pool_timeout=settings.database_pool_timeout_seconds,
             statement_timeout=settings.statement_timeout_seconds,
         )
+        database = with_replica(database, settings)  # queries may read a replica
     owns_database = database
     tracing = tracing or Tracing.from_settings(settings)
     tracing.watch_sql(database.bind)

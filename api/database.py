@@ -46,6 +46,25 @@ BEGIN_TRANSACTION = text(
 )
 
 
+def pooled_engine(
+    url: str, *, pool_size: int, pool_timeout: float, server_settings: dict[str, str] | None = None
+) -> AsyncEngine:
+    """A pool of `pool_size` connections (and as many more at peaks), JSON through orjson."""
+    return create_async_engine(
+        async_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=pool_timeout,
+        # No ping before each checkout (two round trips a request): a connection the
+        # server dropped fails its request with a 503 to retry, and SQLAlchemy then
+        # replaces every pooled connection as old as it. Recycling bounds their age.
+        pool_recycle=1800,
+        json_serializer=_json_text,
+        json_deserializer=orjson.loads,
+        connect_args={"server_settings": server_settings or {}},
+    )
+
+
 def _json_text(value: Any) -> str:
     """JSON for jsonb columns, by orjson: several times faster than json, both ways."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
@@ -159,6 +178,11 @@ class PoolStatus:
 class Database:
     """The API's connection to PostgreSQL: one engine, sessions bound to a viewer."""
 
+    session_class: type[ViewerSession] = ViewerSession  # api/replica.py routes its own
+    # Whether a request learns who asks in a transaction of its own before its session
+    # (api/replica.py: the session's first statement must not bind it to the primary).
+    identifies_apart = False
+
     def __init__(
         self,
         bind: AsyncEngine | AsyncConnection,
@@ -175,7 +199,7 @@ class Database:
         self._sessions = async_sessionmaker(
             bind=bind,
             class_=SerialAsyncSession,
-            sync_session_class=ViewerSession,
+            sync_session_class=self.session_class,
             expire_on_commit=False,
             autoflush=False,
             join_transaction_mode=join_transaction_mode,
@@ -193,18 +217,7 @@ class Database:
     ) -> Database:
         """An engine whose requests wait at most `pool_timeout` s for a connection and run
         statements of at most `statement_timeout` s (0: no limit)."""
-        engine = create_async_engine(
-            async_url(url),
-            pool_size=pool_size,
-            max_overflow=pool_size,
-            pool_timeout=pool_timeout,
-            # No ping before each checkout (two round trips a request): a connection the
-            # server dropped fails its request with a 503 to retry, and SQLAlchemy then
-            # replaces every pooled connection as old as it. Recycling bounds their age.
-            pool_recycle=1800,
-            json_serializer=_json_text,
-            json_deserializer=orjson.loads,
-        )
+        engine = pooled_engine(url, pool_size=pool_size, pool_timeout=pool_timeout)
         return cls(
             engine, role=role, statement_timeout=statement_timeout, pool_capacity=2 * pool_size
         )

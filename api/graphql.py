@@ -133,9 +133,11 @@ class GraphQLEndpoint:
         ordinary request, its body (bounded, and read before any connection is taken) and
         one transaction for the rest: its first statement learns who asks, the second
         tells PostgreSQL (declare_viewer). An upload is read only once its sender is known
-        and within budget, and no connection waits while it arrives."""
+        and within budget, and no connection waits while it arrives; with a read replica
+        (api/replica.py) the sender is also known first, in a transaction on the primary, so
+        that a query's session is still free to run on the replica."""
         credentials = await self._credentials(request)
-        if is_upload(request):
+        if is_upload(request) or self.database.identifies_apart:
             async with self.database.unit_of_work(ANONYMOUS) as session:
                 viewer = await self._viewer(credentials, session)
             meter = self._metered(viewer, request, meters)

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     # a member of the API role, as with identity-managed logins on hosted PostgreSQL.
     database_role: str | None = None
     database_pool_size: int = Field(default=10, ge=1)
+    # A streaming replica of that database, as the API role: GraphQL queries read it, and
+    # everything that writes or must be current stays on the primary (docs/scaling.md).
+    replica_database_url: str | None = None
     data_dir: Path = Field(default_factory=default_data_dir)
 
     jwt_secret: SecretStr | None = None

@@ -11,6 +11,7 @@ from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionContext, Info
 
 from api.context import Context
+from api.replica import ReplicaReads
 from schema.actions import mutations as action_mutations
 from schema.actions.queries import resolve_accountability
 from schema.actions.types import Accountability, ActionItem
@@ -331,6 +332,7 @@ def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
             RefuseUnstorableText,
             CodedErrors,
             OperationTelemetry,
+            ReplicaReads,
         ],
     )
     schema.hide_suggestions = not limits.suggestions
