@@ -8,6 +8,7 @@ from uuid import uuid4
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
+from strawberry.types.graphql import OperationType
 
 from api.loaders import Loaders
 from api.settings import Settings
@@ -29,6 +30,8 @@ class Context:
     request_id: str = field(default_factory=lambda: uuid4().hex)
     # Charges the request's cost to its client's rate limit (schema/limits); None: no limit.
     meter: Meter | None = None
+    # The kind of operation that ran (schema/operation_rules.py says), for the answer's headers.
+    operation_type: OperationType | None = None
 
     @property
     def languages(self) -> LanguagePreference:
