@@ -63,15 +63,16 @@ PAGE = """<!doctype html>
 """
 
 
-def doc_titles() -> dict[str, str]:
-    """The guides in docs/, by file name, with their first heading as title."""
+def read_guides() -> dict[str, str]:
+    """The guides in docs/ by file name (none when Tablero runs from an installed package)."""
     if not DOCS.is_dir():
         return {}
-    titles = {}
-    for path in sorted(DOCS.glob("*.md")):
-        first = path.read_text(encoding="utf-8").splitlines()[:1]
-        titles[path.name] = first[0].lstrip("# ").strip() if first else path.stem
-    return titles
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(DOCS.glob("*.md"))}
+
+
+def title_of(text: str, name: str) -> str:
+    first = text.splitlines()[:1]
+    return first[0].lstrip("# ").strip() if first else name
 
 
 def dashboard_link(collaborative: str, slug: str, *, graphiql: bool) -> str:
@@ -84,6 +85,7 @@ class Home:
     def __init__(self, database: Database, *, graphiql: bool) -> None:
         self.database = database
         self.graphiql = graphiql
+        self.guides = read_guides()  # read once: they do not change while serving
 
     async def page(self, request: Request) -> Response:
         try:
@@ -101,8 +103,8 @@ class Home:
             for c, d in found
         ]
         docs = [
-            f'<li><a href="/docs/{escape(name)}">{escape(title)}</a></li>'
-            for name, title in doc_titles().items()
+            f'<li><a href="/docs/{escape(name)}">{escape(title_of(text, name))}</a></li>'
+            for name, text in self.guides.items()
         ]
         graphiql = (
             '<p><a href="/graphql">GraphiQL</a>: write and run queries in the browser.</p>'
@@ -119,8 +121,7 @@ class Home:
         return HTMLResponse(html, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
 
     async def doc(self, request: Request) -> Response:
-        name = request.path_params["name"]
-        if name not in doc_titles():  # only the guides listed: no path reaches anything else
+        text = self.guides.get(request.path_params["name"])  # no path reaches anything else
+        if text is None:
             return PlainTextResponse("no such guide\n", status_code=404)
-        text = (DOCS / name).read_text(encoding="utf-8")
         return PlainTextResponse(text)  # text/plain: every browser shows it

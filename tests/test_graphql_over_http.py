@@ -142,3 +142,17 @@ async def test_every_mutation_tells_an_anonymous_client_to_sign_in_before_anythi
     assert response.status_code == 401
     [error] = response.json()["errors"]
     assert error["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_an_answer_says_its_language_and_that_it_varies_by_the_asked_one(
+    client, session
+) -> None:
+    collaborative = await make_collaborative(session, languages=["en", "es"])
+    query = {"query": f'{{ collaborative(slug: "{collaborative.slug}") {{ language }} }}'}
+    spanish = await client.post("/graphql", json=query, headers={"accept-language": "es-MX"})
+    unasked = await client.post("/graphql", json=query)
+    assert spanish.json()["data"]["collaborative"]["language"] == "es"
+    assert spanish.headers["content-language"] == "es"
+    assert "content-language" not in unasked.headers  # each collaborative's default answered
+    for response in (spanish, unasked):
+        assert "Accept-Language" in response.headers["vary"]
