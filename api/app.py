@@ -7,27 +7,36 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
+from api.compression import CompressionMiddleware
+from api.cors import cors_middleware
 from api.dashboard_page import dashboard_routes
 from api.database import Database
 from api.export import AggregateExport
 from api.graphql import GraphQLEndpoint
 from api.health import Readiness, healthz
+from api.home import Home
 from api.metrics import Metrics, MetricsMiddleware
 from api.migrate import head_revision
 from api.observe import ObserveRequests
 from api.rate_limit import RateLimiter
 from api.replica import with_replica
+from api.request_id import RequestIdMiddleware
 from api.scheduler import releasing_due_periods
+from api.schema_file import SchemaFile
 from api.settings import Environment, Settings
 from api.spreadsheets import ObservationFiles
 from api.tracing import Tracing
 from schema.limits.extension import QueryLimits
 from schema.root import build_schema
+
+STATIC = Path(__file__).parent / "static"  # GraphiQL and its licences, the home page's style
 
 
 def query_limits(settings: Settings) -> QueryLimits:
@@ -81,9 +90,15 @@ def create_app(
         await owns_database.dispose()
         tracing.shutdown()
 
-    graphql = GraphQLEndpoint(build_schema(query_limits(settings)), settings, database, limiter)
+    schema = build_schema(query_limits(settings))
+    graphql = GraphQLEndpoint(schema, settings, database, limiter)
     files = ObservationFiles(database, graphql.verifier)
+    home = Home(database, graphiql=settings.graphiql)
     routes = [
+        Route("/", home.page, methods=["GET"]),
+        Route("/docs/{name}", home.doc, methods=["GET"]),
+        *dashboard_routes(),  # before /static: its assets are served by its own mount
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
         Route("/graphql", graphql.handle, methods=["GET", "POST"]),
         Route(
             "/export/aggregate.csv",
@@ -94,19 +109,25 @@ def create_app(
         Route("/export/observations/{file}", files.export, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", Readiness(database, head_revision()).handle, methods=["GET"]),
-        *dashboard_routes(),
     ]
+    if settings.introspection:
+        routes.append(Route("/schema.graphql", SchemaFile(schema.as_str()).handle, methods=["GET"]))
     metrics = Metrics([*(r.path for r in routes), "/metrics"], token=settings.metrics_token)
     metrics.watch_pool(database)
     if settings.metrics_token is not None or settings.environment is Environment.DEV:
         routes.append(Route("/metrics", metrics.handle, methods=["GET"]))
+    # Outermost first: every answer has an id, is counted, may cross origins, is compressed.
+    middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(ObserveRequests, tracer=tracing.tracer, metrics=metrics),
+        Middleware(MetricsMiddleware, metrics=metrics),
+        cors_middleware(settings.cors_origins),
+        Middleware(CompressionMiddleware) if settings.compression else None,
+    ]
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[
-            Middleware(ObserveRequests, tracer=tracing.tracer, metrics=metrics),
-            Middleware(MetricsMiddleware, metrics=metrics),
-        ],
+        middleware=[m for m in middleware if m is not None],
     )
     app.state.database = database
     app.state.settings = settings

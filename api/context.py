@@ -8,6 +8,7 @@ from uuid import uuid4
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
+from strawberry.types.graphql import OperationType
 
 from api.loaders import Loaders
 from api.settings import Settings
@@ -32,6 +33,8 @@ class Context:
     meter: Meter | None = None
     # What the operation is, for logs, metrics and traces (never its variables).
     operation: OperationRecord = field(default_factory=OperationRecord)
+    # The kind of operation that ran (schema/operation_rules.py says), for the answer's headers.
+    operation_type: OperationType | None = None
 
     @property
     def languages(self) -> LanguagePreference:

@@ -1,11 +1,12 @@
 """POST /graphql (and GET for queries; GraphiQL when enabled): one operation, one unit of work.
 
 The request meets its limits in order: credentials (401), the client's rate limit (429),
-the body (413, 400), the document it names (trusted-documents mode), then the schema's own
-checks (parse, validation, depth, aliases, cost) before anything runs, a statement timeout
-on every statement and a wall-clock limit on the whole. The transaction commits before the
-response is sent and rolls back on any error, so a client never sees success for a write
-that was lost; when the database cannot serve, the answer is a 503 to retry, never a 500.
+the body (413, 400), the document it names (trusted documents, persisted queries), then the
+schema's own checks (parse, validation, depth, aliases, cost) before anything runs, a
+statement timeout on every statement and a wall-clock limit on the whole. The transaction
+commits before the response is sent and rolls back on any error, so a client never sees
+success for a write that was lost; when the database cannot serve, the answer is a 503 to
+retry, never a 500. api/answers.py turns the result into the answer.
 """
 
 from __future__ import annotations
@@ -13,36 +14,29 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any
-from uuid import uuid4
 
-import orjson
-from graphql import GraphQLError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
-from strawberry.http import process_result
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from api.auth import (
-    AuthenticationError,
-    Credentials,
-    TokenVerifier,
-    read_credentials,
-    viewer_of,
-)
+from api.answers import RETRY_AFTER_SECONDS, answer_of, is_request_error
+from api.auth import AuthenticationError, Credentials, TokenVerifier, read_credentials, viewer_of
 from api.context import Context
 from api.database import Database, declare_viewer
-from api.documents import DocumentResolver
+from api.documents import DocumentResolver, Resolved
+from api.graphiql import graphiql_page, wants_graphiql
 from api.loaders import Loaders
+from api.media import answer_media_type
 from api.observe import RequestRecord, record_of, viewer_kind
 from api.operations import Operation, RequestError, bad_input, is_upload, read_operation
 from api.rate_limit import ClientMeter, RateLimiter, client_of, rate_limited
+from api.request_id import request_id_of
 from api.settings import Settings
-from schema.error_codes import GraphQLErrorCode, error_body
+from schema.error_codes import GraphQLErrorCode
 from services.faults import is_unavailable
 from services.imports.progress import ProgressBoard
 from services.translations.languages import LanguagePreference, parse_accept_language
@@ -50,11 +44,7 @@ from services.viewer import ANONYMOUS, Viewer
 
 logger = logging.getLogger("tablero.graphql")
 
-RETRY_AFTER_SECONDS = 5  # what a 503 suggests: long enough for a restart, short for a blip
-STATUS_OF_CODE = {
-    GraphQLErrorCode.RATE_LIMITED.value: 429,
-    GraphQLErrorCode.UNAVAILABLE.value: 503,
-}
+PERSIST_COST = 10  # storing a client's document is a write, charged as a mutation is
 
 
 def unauthorized(message: str) -> RequestError:
@@ -75,16 +65,6 @@ def unavailable(why: str = "the database cannot serve right now") -> RequestErro
     )
 
 
-def wants_ide(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return (
-        request.method == "GET"
-        and "query" not in request.query_params
-        and "documentId" not in request.query_params
-        and ("text/html" in accept or "*/*" in accept)
-    )
-
-
 class GraphQLEndpoint:
     def __init__(
         self,
@@ -98,36 +78,43 @@ class GraphQLEndpoint:
         self.database = database
         self.limiter = limiter
         self.verifier = TokenVerifier(settings)
-        self.documents = DocumentResolver(trusted_only=settings.trusted_documents)
+        self.documents = DocumentResolver(
+            trusted_only=settings.trusted_documents,
+            keep_persisted=settings.max_persisted_queries,
+        )
         self.imports = ProgressBoard()  # importObservations' progress, this process's
 
     async def handle(self, request: Request) -> Response:
-        if wants_ide(request):
+        media_type = answer_media_type(request.headers.get("accept"))
+        if wants_graphiql(request):
             if not self.settings.graphiql:
-                return RequestError(404, GraphQLErrorCode.NOT_FOUND, "GraphiQL is off").response()
-            return HTMLResponse(get_graphql_ide_html("graphiql"))
-        request_id = uuid4().hex
+                refusal = RequestError(404, GraphQLErrorCode.NOT_FOUND, "GraphiQL is off")
+                return refusal.response(media_type)
+            return graphiql_page()
+        # api/request_id.py chose it; an app without that middleware still gets one
+        request_id = request.scope.get("state", {}).get("request_id") or request_id_of(None)
         record = record_of(request)  # for the access log, metrics and traces (api/observe.py)
         record.graphql = True
         meters: list[ClientMeter] = []  # the client's, once known: settled whatever happens
         try:
             async with asyncio.timeout(self.settings.request_timeout_seconds):
-                response = await self._answer_request(request, request_id, meters)
+                response = await self._answer_request(request, request_id, media_type, meters)
         except TimeoutError:
-            response = refused(record, unavailable("the request took longer than its time limit"))
+            late = unavailable("the request took longer than its time limit")
+            response = refused(record, late, media_type)
         except RequestError as refusal:
-            response = refused(record, refusal)
+            response = refused(record, refusal, media_type)
         except Exception as e:
             if not is_unavailable(e):
                 raise
-            response = refused(record, unavailable())
+            response = refused(record, unavailable(), media_type)
         for meter in meters:
             meter.settle()
         response.headers["X-Request-Id"] = request_id
         return response
 
     async def _answer_request(
-        self, request: Request, request_id: str, meters: list[ClientMeter]
+        self, request: Request, request_id: str, media_type: str, meters: list[ClientMeter]
     ) -> Response:
         """Credentials first (a bad token never reaches the database), then, for an
         ordinary request, its body (bounded, and read before any connection is taken) and
@@ -143,13 +130,17 @@ class GraphQLEndpoint:
             meter = self._metered(viewer, request, meters)
             operation = await self._read(request)
             async with self.database.session(viewer, request_id) as session:
-                return await self._run(request, request_id, viewer, operation, meter, session)
+                return await self._run(
+                    request, request_id, viewer, operation, meter, session, media_type
+                )
         operation = await self._read(request)
         async with self.database.session(None, request_id) as session:
             viewer = await self._viewer(credentials, session)
             await declare_viewer(session, viewer)
             meter = self._metered(viewer, request, meters)
-            return await self._run(request, request_id, viewer, operation, meter, session)
+            return await self._run(
+                request, request_id, viewer, operation, meter, session, media_type
+            )
 
     async def _credentials(self, request: Request) -> Credentials:
         try:
@@ -187,10 +178,11 @@ class GraphQLEndpoint:
         operation: Operation,
         meter: ClientMeter,
         session: AsyncSession,
+        media_type: str,
     ) -> Response:
         """Run the operation in the request's transaction; commit only what is answered
         as done."""
-        query = await self.documents.query_of(operation, viewer, session)
+        document = await self.documents.resolve(operation, viewer, session)
         context = Context(
             request_id=request_id,
             request=request,
@@ -207,15 +199,22 @@ class GraphQLEndpoint:
             imports=self.imports,
             operation=record_of(request).operation,
         )
-        result = await self._execute(request, operation, query, context)
+        result = await self._execute(request, operation, document.text, context)
         context.operation.settle(result.errors, result.extensions)
-        status, body, whole = self._answer(result)
-        if result.errors or not whole:
+        answer = answer_of(
+            result,
+            media_type=media_type,
+            max_bytes=self.settings.max_response_bytes,
+            mutation=context.operation_type is OperationType.MUTATION,
+            languages=context.languages.answered(),
+        )
+        if result.errors or not answer.whole:
             await session.rollback()
         else:
             await session.commit()
+        await self._persist(document, result, viewer, meter)
         return Response(
-            body, status_code=status, media_type="application/json", headers=_retry(result)
+            answer.body, status_code=answer.status, media_type=media_type, headers=answer.headers
         )
 
     async def _execute(
@@ -245,39 +244,19 @@ class GraphQLEndpoint:
         except MissingQueryError as e:
             raise bad_input("send the operation as `query`") from e
 
-    def _answer(self, result: ExecutionResult) -> tuple[int, bytes, bool]:
-        """The status and JSON body of a result, and whether it is the whole result: too
-        large an answer is refused instead (and what it wrote is rolled back)."""
-        status = max(
-            (STATUS_OF_CODE.get(_code_of(e), 200) for e in result.errors or ()), default=200
-        )
-        body = orjson.dumps(process_result(result))
-        limit = self.settings.max_response_bytes
-        if len(body) <= limit:
-            return status, body, True
-        refused = error_body(
-            GraphQLErrorCode.COST_LIMIT,
-            f"the answer would be {len(body)} bytes; the limit is {limit}: ask for less",
-            bytes=len(body),
-            limit=limit,
-        )
-        return 200, orjson.dumps({"data": None, **refused}), False
+    async def _persist(
+        self, document: Resolved, result: ExecutionResult, viewer: Viewer, meter: ClientMeter
+    ) -> None:
+        """Store an automatic persisted query once it proved to be a document this schema
+        runs (field errors do not count against it), in a transaction of its own."""
+        if document.persist_as is None or is_request_error(result):
+            return
+        async with self.database.unit_of_work(viewer) as session:
+            await self.documents.persist(session, document.persist_as, document.text)
+        meter.debit(PERSIST_COST)
 
 
-def _code_of(error: GraphQLError) -> str | None:
-    return (error.extensions or {}).get("code")
-
-
-def refused(record: RequestRecord, refusal: RequestError) -> Response:
+def refused(record: RequestRecord, refusal: RequestError, media_type: str) -> Response:
     """The refusal's answer, its code recorded for the access log and metrics."""
     record.operation.error_codes = (refusal.code.value,)
-    return refusal.response()
-
-
-def _retry(result: ExecutionResult) -> dict[str, str]:
-    for error in result.errors or ():
-        if _code_of(error) == GraphQLErrorCode.RATE_LIMITED.value:
-            return {"Retry-After": str((error.extensions or {}).get("retryAfter", 60))}
-        if _code_of(error) == GraphQLErrorCode.UNAVAILABLE.value:
-            return {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    return {}
+    return refusal.response(media_type)

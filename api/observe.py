@@ -67,7 +67,8 @@ class ObserveRequests:
         record = RequestRecord(operation=OperationRecord(tracer=self.tracer))
         scope.setdefault("state", {})[RECORD] = record
         started = time.perf_counter()
-        answer: dict[str, Any] = {"status": 500, "request_id": None}
+        # api/request_id.py chose the id before this runs (its header comes after, outside)
+        answer: dict[str, Any] = {"status": 500, "request_id": scope["state"].get("request_id")}
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":

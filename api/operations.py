@@ -8,6 +8,7 @@ request's parameters. Refusals carry a code from schema/error_codes.py, never a 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from strawberry.file_uploads.utils import replace_placeholders_with_files
 
 from schema.error_codes import GraphQLErrorCode, error_body
@@ -25,6 +26,7 @@ MAX_NESTING = 64  # levels of JSON objects and arrays; deeper is never a real re
 JSON_TYPES = ("application/json", "application/graphql-response+json")
 MULTIPART = "multipart/form-data"
 MAX_FILES = 4  # importObservations takes one file; a few more is still a mistake
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class RequestError(Exception):
@@ -45,9 +47,18 @@ class RequestError(Exception):
         self.headers = dict(headers or {})
         self.extensions = extensions
 
-    def response(self) -> JSONResponse:
-        body = error_body(self.code, self.message, **self.extensions)
-        return JSONResponse(body, status_code=self.status, headers=self.headers)
+    def response(self, media_type: str = "application/json") -> Response:
+        """The refusal as an answer; never stored by a cache (a refused id may be
+        registered a moment later)."""
+        body = json.dumps(
+            error_body(self.code, self.message, **self.extensions), separators=(",", ":")
+        ).encode()
+        return Response(
+            body,
+            status_code=self.status,
+            media_type=media_type,
+            headers={"Cache-Control": "no-store", **self.headers},
+        )
 
 
 def bad_input(message: str) -> RequestError:
@@ -56,13 +67,15 @@ def bad_input(message: str) -> RequestError:
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """What a client asked for: a document (or a registered document's id) and its inputs."""
+    """What a client asked for: a document, a registered document's id, or the hash of an
+    automatic persisted query (with or without its text), and its inputs."""
 
     query: str | None
     document_id: str | None
     operation_name: str | None
     variables: dict[str, Any] | None
     extensions: dict[str, Any] | None
+    persisted_hash: str | None = None  # extensions.persistedQuery.sha256Hash (Apollo's APQ)
 
 
 def is_upload(request: Request) -> bool:
@@ -215,9 +228,10 @@ def operation_of(data: Any) -> Operation:
     for name in ("variables", "extensions"):
         if data.get(name) is not None and not isinstance(data[name], dict):
             raise bad_input(f"`{name}` must be an object")
-    if texts["query"] is not None and texts["documentId"] is not None:
+    persisted_hash = persisted_query_hash(data.get("extensions"))
+    if texts["documentId"] is not None and (texts["query"] is not None or persisted_hash):
         raise bad_input("send either `query` or `documentId`, not both")
-    if texts["query"] is None and texts["documentId"] is None:
+    if texts["query"] is None and texts["documentId"] is None and persisted_hash is None:
         raise bad_input("send the operation as `query` (or a registered `documentId`)")
     return Operation(
         query=texts["query"],
@@ -225,4 +239,18 @@ def operation_of(data: Any) -> Operation:
         operation_name=texts["operationName"] or None,
         variables=data.get("variables"),
         extensions=data.get("extensions"),
+        persisted_hash=persisted_hash,
     )
+
+
+def persisted_query_hash(extensions: dict[str, Any] | None) -> str | None:
+    """The SHA-256 an automatic persisted query names (Apollo's protocol, version 1)."""
+    persisted = (extensions or {}).get("persistedQuery")
+    if persisted is None:
+        return None
+    if not isinstance(persisted, dict) or persisted.get("version") != 1:
+        raise bad_input("`extensions.persistedQuery` must be version 1 with a `sha256Hash`")
+    sha256 = persisted.get("sha256Hash")
+    if not isinstance(sha256, str) or not _SHA256.match(sha256):
+        raise bad_input("`extensions.persistedQuery.sha256Hash` must be 64 lower-case hex digits")
+    return sha256

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Self
 
 import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from api.cors import DEV_ORIGINS, origin_pattern
 
 DEV_JWT_SECRET = "tablero-dev-secret-change-me-0123456789abcdef"
 
@@ -113,6 +115,15 @@ class Settings(BaseSettings):
     # Only registered documents (`tablero documents register`) for anonymous and bearer
     # traffic; API keys may still send any document within their budget.
     trusted_documents: bool = False
+    # Automatic persisted queries (Apollo's protocol) kept in PostgreSQL for every process;
+    # storing one more drops the oldest. 0 turns them off.
+    max_persisted_queries: int = Field(default=5_000, ge=0)
+    # Pages on other origins that may call the API from a browser (api/cors.py), comma-
+    # separated; unset: any port of localhost in dev, none in prod.
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # Answers of 1 KiB or more are compressed (brotli or gzip) unless this is off, e.g.
+    # behind a proxy that compresses already.
+    compression: bool = True
 
     @field_validator("otlp_endpoint")
     @classmethod
@@ -126,6 +137,19 @@ class Settings(BaseSettings):
         """An empty token (compose's unset variable) is none: `Bearer ` must not pass."""
         return token if token is not None and token.get_secret_value().strip() else None
 
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        """Comma-separated in the environment; each must be an origin (or `*`)."""
+        origins = value.split(",") if isinstance(value, str) else value
+        if not isinstance(origins, list | tuple):
+            return origins
+        cleaned = tuple(o.strip() for o in origins if isinstance(o, str) and o.strip())
+        for origin in cleaned:
+            if origin != "*":
+                origin_pattern(origin)  # raises OriginError (a ValueError) when it is not one
+        return cleaned
+
     @model_validator(mode="after")
     def _follow_the_environment(self) -> Self:
         for name in ("graphiql", "introspection", "suggestions"):
@@ -133,6 +157,8 @@ class Settings(BaseSettings):
                 setattr(self, name, self.environment is Environment.DEV)
         if "log_format" not in self.model_fields_set and self.environment is Environment.PROD:
             self.log_format = LogFormat.JSON
+        if "cors_origins" not in self.model_fields_set and self.environment is Environment.DEV:
+            self.cors_origins = DEV_ORIGINS
         return self
 
     @model_validator(mode="after")

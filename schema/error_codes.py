@@ -25,7 +25,8 @@ class GraphQLErrorCode(StrEnum):
     UNAVAILABLE = "UNAVAILABLE"  # the database cannot serve now: retry later (HTTP 503)
     INTERNAL = "INTERNAL"  # a bug on our side, logged with the request id
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"  # the body is over the limit (HTTP 413)
-    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"  # no document has this id
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"  # no document has this id or hash
+    PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"  # APQ is off: send the text
 
 
 def coded_error(code: GraphQLErrorCode, message: str, **extensions: Any) -> GraphQLError:

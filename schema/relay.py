@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
 import strawberry
 
-from services.pagination import Listing, Page
+from services.pagination import Listing, Page, PageRequest
 
 T = TypeVar("T")
 
@@ -98,14 +98,27 @@ class Connection(Generic[T]):
 
 
 async def connection_of(
-    info: Any, listing: Listing, to_node: Callable[[Any], T], first: int, after: str | None
+    info: Any, listing: Listing, to_node: Callable[[Any], T], page: PageRequest
 ) -> Connection[T]:
     """One page of a service's listing, as a Relay connection (totalCount on demand)."""
     ctx = info.context
-    page = await listing.page(
-        ctx.session, first=first, after=after, max_page_size=ctx.settings.max_page_size
-    )
-    return Connection.from_page(page, to_node, lambda: listing.count(ctx.session))
+    found = await listing.page(ctx.session, request=page, max_page_size=ctx.settings.max_page_size)
+    return Connection.from_page(found, to_node, lambda: listing.count(ctx.session))
+
+
+# A connection's paging arguments, the same on every connection (Relay's cursor spec):
+# `first`/`after` forward, `last`/`before` backward, 20 when neither size is given.
+First = Annotated[
+    int | None,
+    strawberry.argument(description="Page forward: this many items (20 without first or last)."),
+]
+After = Annotated[
+    str | None, strawberry.argument(description="Page forward from this cursor (endCursor).")
+]
+Last = Annotated[int | None, strawberry.argument(description="Page backward: this many items.")]
+Before = Annotated[
+    str | None, strawberry.argument(description="Page backward from this cursor (startCursor).")
+]
 
 
 # Each Node type registers how to fetch visible objects by raw id: `node`/`nodes` dispatch here.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -35,6 +35,7 @@ from schema.limits.extension import PreparedDocuments, QueryLimits, RequestLimit
 from schema.measures import mutations as measure_mutations
 from schema.observations import mutations as observation_mutations
 from schema.observations.types import Observation
+from schema.operation_rules import MutationsNeedAViewer
 from schema.partners import mutations as partner_mutations
 from schema.partners.types import Partner
 from schema.relay import MAX_NODES, Node, resolve_nodes
@@ -55,33 +56,44 @@ from services.faults import is_unavailable
 logger = logging.getLogger("tablero.graphql")
 
 
+# One language per request, from Accept-Language, keeps an object's texts the same for every
+# query a client cache holds; the argument stays for scripts and server-rendered pages.
+LanguageArgument = Annotated[
+    str | None,
+    strawberry.argument(
+        description="The language of texts for this whole request, instead of Accept-Language.",
+        deprecation_reason="Send Accept-Language: a client cache then holds one language "
+        "(docs/frontend.md, Languages).",
+    ),
+]
+
+
 @strawberry.type
 class Query:
     viewer: Viewer = strawberry.field(resolver=resolve_viewer)
 
-    @strawberry.field(description="Any object by its global id; null when unknown or not visible.")
-    async def node(
-        self, info: Info[Context, None], id: strawberry.ID, language: str | None = None
-    ) -> Node | None:
-        choose_language(info, language)
+    @strawberry.field(
+        description="Any object by its global id; null when unknown or not visible. Texts "
+        "answer in the request's Accept-Language (else the collaborative's default)."
+    )
+    async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
         return (await resolve_nodes(info, [id]))[0]
 
     @strawberry.field(description=f"Objects by global id, in order (at most {MAX_NODES}).")
     async def nodes(
-        self, info: Info[Context, None], ids: list[strawberry.ID], language: str | None = None
-    ) -> list[Node | None]:
-        choose_language(info, language)
+        self, info: Info[Context, None], ids: list[strawberry.ID]
+    ) -> list[Node | None] | None:
         if len(ids) > MAX_NODES:
             raise DomainError.single(("ids",), ErrorCode.OUT_OF_RANGE, f"at most {MAX_NODES} ids")
         return await resolve_nodes(info, ids)
 
-    aggregate: Aggregate = strawberry.field(
+    aggregate: Aggregate | None = strawberry.field(
         resolver=resolve_aggregate,
         description="What all partners achieve together on a shared measure (members and "
         "funders of its collaborative), or an indicator by its cells; suppressed cells say why.",
     )
 
-    disparities: Disparities = strawberry.field(
+    disparities: Disparities | None = strawberry.field(
         resolver=resolve_disparities,
         description="Gaps between the groups of a dimension for a shared measure or an "
         "indicator at one period, on the same suppressed cells as `aggregate`.",
@@ -101,11 +113,11 @@ class Query:
     )
 
     @strawberry.field(
-        description="A collaborative by its slug. `language` (else the Accept-Language header) "
-        "chooses the language of names and labels, falling back to its default language."
+        description="A collaborative by its slug. The Accept-Language header chooses the "
+        "language of names and labels, falling back to its default language."
     )
     async def collaborative(
-        self, info: Info[Context, None], slug: str, language: str | None = None
+        self, info: Info[Context, None], slug: str, language: LanguageArgument = None
     ) -> Collaborative | None:
         choose_language(info, language)
         found = await collaboratives.get_by_slug(session=info.context.session, slug=slug)
@@ -113,15 +125,15 @@ class Query:
 
     @strawberry.field(
         description="A saved dashboard by its collaborative's slug and its own: public ones for "
-        "anyone, members-only ones for members; null alike for unknown and hidden. `language` "
-        "(else Accept-Language) chooses the language of its titles and of everything in it."
+        "anyone, members-only ones for members; null alike for unknown and hidden. "
+        "Accept-Language chooses the language of its titles and of everything in it."
     )
     async def dashboard(
         self,
         info: Info[Context, None],
         collaborative_slug: str,
         slug: str,
-        language: str | None = None,
+        language: LanguageArgument = None,
     ) -> Dashboard | None:
         choose_language(info, language)
         ctx = info.context
@@ -329,6 +341,7 @@ def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
         extensions=[
             lambda: RequestLimits(documents),
             RequireReadScope,
+            MutationsNeedAViewer,
             RefuseUnstorableText,
             CodedErrors,
             OperationTelemetry,

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+from uuid import UUID
+
 import strawberry
 from strawberry.types import Info
 
 from api.context import Context
 from schema.collaboratives.types import Collaborative
 from schema.partners.types import Partner
-from schema.relay import to_global_id
+from schema.relay import Node, fetches_nodes, to_global_id
 from services.accounts import service as accounts
+from services.accounts.models import Account as AccountModel
 from services.viewer import Grant
 from services.viewer import Role as RoleModel
 
@@ -37,11 +41,14 @@ class Membership:
         return Partner.from_model(found) if found else None
 
 
-@strawberry.type(description="A person using Tablero.")
-class Account:
-    id: strawberry.ID
+@strawberry.type(description="A person using Tablero: only their own account, to themselves.")
+class Account(Node):
     email: str
     display_name: str
+
+    @classmethod
+    def from_model(cls, m: AccountModel) -> Account:
+        return cls(id=to_global_id("Account", m.id), email=m.email, display_name=m.display_name)
 
 
 @strawberry.type(description="Whoever is asking: a person, a partner's system, or anonymous.")
@@ -54,11 +61,7 @@ class Viewer:
     async def account(self, info: Info[Context, None]) -> Account | None:
         ctx = info.context
         found = await accounts.own_account(session=ctx.session, viewer=ctx.viewer)
-        if found is None:
-            return None
-        return Account(
-            id=to_global_id("Account", found.id), email=found.email, display_name=found.display_name
-        )
+        return Account.from_model(found) if found else None
 
 
 def resolve_viewer(info: Info[Context, None]) -> Viewer:
@@ -68,3 +71,13 @@ def resolve_viewer(info: Info[Context, None]) -> Viewer:
         is_api_key=viewer.api_key_id is not None,
         memberships=[Membership(role=g.role, grant=g) for g in viewer.grants],
     )
+
+
+@fetches_nodes("Account")
+async def fetch_accounts(info: Info[Context, None], ids: Any) -> dict[UUID, Account]:
+    """The viewer's own account when asked for: nobody else's is readable."""
+    ctx = info.context
+    if ctx.viewer.account_id not in ids:
+        return {}
+    found = await accounts.own_account(session=ctx.session, viewer=ctx.viewer)
+    return {found.id: Account.from_model(found)} if found else {}

@@ -1,7 +1,8 @@
 """Keyset pagination with opaque cursors, for every connection of the API.
 
-A cursor encodes the sort key of the last row seen, so pages stay stable while rows are
-added, and no OFFSET scan grows with the page number.
+A cursor encodes the sort key of a row, so pages stay stable while rows are added, and no
+OFFSET scan grows with the page number. As Relay's connections do, a client pages forward
+(`first` rows after a cursor) or backward (`last` rows before one), never both at once.
 """
 
 from __future__ import annotations
@@ -37,7 +38,40 @@ def _encode(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode()
 
 
-def _decode(cursor: str, keys: tuple[InstrumentedAttribute, ...]) -> list[Any]:
+DEFAULT_PAGE_SIZE = 20  # when a client gives neither `first` nor `last`
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """The page a client asks for: the first `first` after `after`, or the last `last`
+    before `before` (cursors of the same connection)."""
+
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+    @property
+    def backward(self) -> bool:
+        return self.last is not None
+
+    def size(self, max_page_size: int) -> int:
+        """How many rows, checked against the largest page."""
+        if self.first is not None and self.last is not None:
+            raise DomainError.single(
+                ("last",), ErrorCode.INVALID, "give `first` or `last`, not both"
+            )
+        name, size = ("last", self.last) if self.last is not None else ("first", self.first)
+        if size is None:
+            return min(DEFAULT_PAGE_SIZE, max_page_size)
+        if not 0 <= size <= max_page_size:
+            raise DomainError.single(
+                (name,), ErrorCode.OUT_OF_RANGE, f"must be between 0 and {max_page_size}"
+            )
+        return size
+
+
+def _decode(cursor: str, keys: tuple[InstrumentedAttribute, ...], name: str) -> list[Any]:
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if not isinstance(values, list) or len(values) != len(keys):
@@ -62,15 +96,8 @@ def _decode(cursor: str, keys: tuple[InstrumentedAttribute, ...]) -> list[Any]:
         return converted
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as e:
         raise DomainError.single(
-            ("after",), ErrorCode.INVALID, "is not a cursor from this connection"
+            (name,), ErrorCode.INVALID, "is not a cursor from this connection"
         ) from e
-
-
-def check_first(first: int, max_page_size: int) -> None:
-    if not 0 <= first <= max_page_size:
-        raise DomainError.single(
-            ("first",), ErrorCode.OUT_OF_RANGE, f"must be between 0 and {max_page_size}"
-        )
 
 
 async def paginate(
@@ -78,26 +105,33 @@ async def paginate(
     statement: Select,
     *,
     keys: tuple[InstrumentedAttribute, ...],
-    first: int,
-    after: str | None,
+    request: PageRequest,
     max_page_size: int,
     descending: bool = False,
 ) -> Page[Any]:
     """One page of `statement`'s rows in order of `keys` (unique together), reversed when
     `descending` (a trail reads newest first)."""
-    check_first(first, max_page_size)
-    if after is not None:
-        key, seen = tuple_(*keys), tuple_(*_decode(after, keys))
+    size = request.size(max_page_size)
+    key = tuple_(*keys)
+    if request.after is not None:
+        seen = tuple_(*_decode(request.after, keys, "after"))
         statement = statement.where(key < seen if descending else key > seen)
-    order = [k.desc() for k in keys] if descending else list(keys)
-    rows = (await session.exec(statement.order_by(*order).limit(first + 1))).all()  # type: ignore[call-overload]
-    items = list(rows[:first])
+    if request.before is not None:
+        seen = tuple_(*_decode(request.before, keys, "before"))
+        statement = statement.where(key > seen if descending else key < seen)
+    reverse = descending != request.backward  # a backward page reads from the end
+    order = [k.desc() for k in keys] if reverse else list(keys)
+    rows = (await session.exec(statement.order_by(*order).limit(size + 1))).all()  # type: ignore[call-overload]
+    items = list(rows[:size])
+    if request.backward:
+        items.reverse()
     cursors = [_encode([getattr(item, key.key) for key in keys]) for item in items]
+    more = len(rows) > size
     return Page(
         items=items,
         cursors=cursors,
-        has_next_page=len(rows) > first,
-        has_previous_page=after is not None,
+        has_next_page=more if not request.backward else request.before is not None,
+        has_previous_page=more if request.backward else request.after is not None,
     )
 
 
@@ -115,14 +149,13 @@ class Listing:
     descending: bool = False
 
     async def page(
-        self, session: AsyncSession, *, first: int, after: str | None, max_page_size: int
+        self, session: AsyncSession, *, request: PageRequest, max_page_size: int
     ) -> Page[Any]:
         return await paginate(
             session,
             self.statement,
             keys=self.keys,
-            first=first,
-            after=after,
+            request=request,
             max_page_size=max_page_size,
             descending=self.descending,
         )

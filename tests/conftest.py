@@ -25,6 +25,7 @@ from api.migrate import upgrade
 from api.settings import Settings
 from tests.committed import Committed, committed_database
 from tests.database import TEST_DATABASE, TestServer, start_test_server
+from tests.demo_server import Demo, serve_demo
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +46,14 @@ async def migrated(server: TestServer) -> TestServer:
 async def committed(migrated: TestServer) -> Committed:
     """A database of its own, migrated once, for tests whose writes must be committed."""
     return await committed_database(migrated)
+
+
+@pytest.fixture(scope="session")
+async def demo(migrated: TestServer) -> AsyncIterator[Demo]:
+    """The demo served by `tablero serve`, for the examples, front-end tools and browsers."""
+    await migrated.create_database("tablero_demo")
+    with serve_demo(migrated, "tablero_demo") as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

@@ -114,8 +114,9 @@ async def test_the_backbone_commits_for_any_partner_and_funders_for_themselves(
     assert (await create("backbone", "clinic"))["actionItem"]["owner"]["name"] == "Clinic"
     assert (await create("backbone", "backbone"))["actionItem"]["owner"]["name"] == "Backbone"
     assert (await create("funder", "funder"))["actionItem"]["owner"]["name"] == "Foundation"
+    # (anonymous: UNAUTHENTICATED before anything runs, test_graphql_over_http)
     for who, owner in [("casa", "clinic"), ("resident", "casa"), ("funder", "casa"),
-                       ("outsider", "casa"), ("anonymous", "casa")]:  # fmt: skip
+                       ("outsider", "casa")]:  # fmt: skip
         refused = await create(who, owner)
         assert refused["actionItem"] is None
         assert refused["userErrors"][0]["field"] == ["ownerId"], (who, owner)
@@ -127,7 +128,7 @@ async def test_only_the_owner_and_the_backbone_change_an_item(
 ) -> None:
     item = await make_action_item(session, table["casa"], due=TODAY + timedelta(days=3))
     item_id = to_global_id("ActionItem", item.id)
-    for who in ("clinic", "resident", "funder", "outsider", "anonymous"):
+    for who in ("clinic", "resident", "funder", "outsider"):  # anonymous: UNAUTHENTICATED
         headers = _as(settings, table, who)
         moved = await graphql(client, STATUS, {"input": {"id": item_id, "status": "DONE"}}, headers)
         edited = await graphql(client, UPDATE, {"input": {"id": item_id, "title": "x"}}, headers)

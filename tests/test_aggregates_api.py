@@ -147,7 +147,7 @@ async def test_others_cannot_tell_a_hidden_aggregate_from_a_missing_one(
     answers = []
     for of in (fixture.of, missing):
         body = await graphql(client, AGGREGATE, {"of": of}, fixture.viewers[viewer])
-        assert body["data"] is None
+        assert body["data"] == {"aggregate": None}
         answers.append([e["message"] for e in body["errors"]])
     assert answers[0] == answers[1] == [answers[0][0]]
     assert "no shared measure or indicator with this id" in answers[0][0]

@@ -233,7 +233,7 @@ async def test_a_dashboard_that_is_wrong_names_the_field(
 
 
 async def test_non_members_cannot_save_dashboards(client, settings: Settings, world: World) -> None:
-    for who in (None, world.funder, world.outsider):
+    for who in (world.funder, world.outsider):  # anonymous: UNAUTHENTICATED
         saved = await save(client, settings, who, world, panels=panels_of(world, world.indicator))
         assert [(e["field"], e["code"]) for e in saved["userErrors"]] == [
             (["collaborativeId"], "FORBIDDEN")

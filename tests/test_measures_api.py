@@ -240,7 +240,7 @@ async def test_changing_who_sees_a_measure_is_recorded_for_the_owner_and_carried
     assert by_resident["data"]["node"]["visibilityChanges"] == []
 
 
-@pytest.mark.parametrize("viewer", ["food_steward", "backbone", "resident", "anonymous"])
+@pytest.mark.parametrize("viewer", ["food_steward", "backbone", "resident"])
 async def test_changing_someone_elses_measure_looks_like_it_does_not_exist(
     client, setup, viewer
 ) -> None:

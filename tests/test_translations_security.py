@@ -22,7 +22,7 @@ from tests.test_translations_api import spanish
 
 SECRET = "Desalojos evitados"
 PROPOSAL = "Indicador propuesto"
-NODE = """query($id: ID!) { node(id: $id, language: "es") { id
+NODE = """query($id: ID!) { node(id: $id) { id
   ... on Measure { name translations { text } } } nodes(ids: [$id]) { id } }"""
 LISTING = """query($slug: String!) { collaborative(slug: $slug, language: "es") {
   measures(first: 50) { nodes { name translations { text } missingTranslations { field } } }
@@ -75,11 +75,12 @@ async def secrets(session, settings: Settings) -> SimpleNamespace:
 async def test_a_private_measures_translations_reach_only_its_partner(client, secrets) -> None:
     measure_id = to_global_id("Measure", secrets.secret.id)
     for who, headers in secrets.others.items():
-        body = await graphql(client, NODE, {"id": measure_id}, headers)
+        body = await graphql(client, NODE, {"id": measure_id}, {**headers, "Accept-Language": "es"})
         assert body["data"] == {"node": None, "nodes": [None]}, who
         body = await graphql(client, LISTING, {"slug": secrets.collaborative.slug}, headers)
         assert SECRET not in str(body), who
-    body = await graphql(client, NODE, {"id": measure_id}, secrets.as_owner)
+    spanish = {**secrets.as_owner, "Accept-Language": "es"}
+    body = await graphql(client, NODE, {"id": measure_id}, spanish)
     assert body["data"]["node"]["name"] == SECRET
     assert body["data"]["node"]["translations"] == [{"text": SECRET}]
 

@@ -20,18 +20,18 @@ from services.actions import service as actions
 from services.actions.models import ActionStatus
 from services.collaboratives import service as collaboratives
 from services.errors import DomainError, ErrorCode
+from services.pagination import PageRequest
 
 
 async def action_items_of(
     info: Info[Context, None],
     *,
     collaborative_id: UUID,
-    first: int,
-    after: str | None,
+    page: PageRequest,
     statuses: list[ActionStatus] | None,
     partner_ids: list[UUID],
     overdue: bool | None,
-) -> Connection[ActionItem]:
+) -> Connection[ActionItem] | None:
     collaborative = await info.context.loaders.collaborative.load(collaborative_id)
     listing = actions.visible_in(
         viewer=info.context.viewer,
@@ -41,9 +41,7 @@ async def action_items_of(
         overdue=overdue,
         as_of=actions.today(collaborative.time_zone) if collaborative else None,
     )
-    return await connection_of(
-        info, listing, lambda m: ActionItem.from_model(m, info), first, after
-    )
+    return await connection_of(info, listing, lambda m: ActionItem.from_model(m, info), page)
 
 
 async def resolve_accountability(

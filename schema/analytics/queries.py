@@ -48,7 +48,7 @@ async def resolve_aggregate(
             "earlier release of a period is still there to read."
         ),
     ] = None,
-) -> Aggregate:
+) -> Aggregate | None:
     ctx = info.context
     shared_measure_id, indicator_id = subject_ids(of)
     result = await aggregates.aggregate(
@@ -76,7 +76,7 @@ async def resolve_disparities(
     category: Annotated[
         str | None, strawberry.argument(description="The reference group, with CATEGORY.")
     ] = None,
-) -> Disparities:
+) -> Disparities | None:
     ctx = info.context
     shared_measure_id, indicator_id = subject_ids(of)
     view = await equity.equity_view(

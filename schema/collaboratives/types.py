@@ -28,7 +28,11 @@ from schema.indicators.types import Indicator
 from schema.measures.types import Measure, SharedMeasure
 from schema.partners.types import Partner, PartnerKindEnum
 from schema.relay import (
+    After,
+    Before,
     Connection,
+    First,
+    Last,
     Node,
     connection_of,
     fetches_nodes,
@@ -48,6 +52,7 @@ from services.governance.tally import Rule
 from services.indicators import service as indicators
 from services.measures import service as measures
 from services.measures import shared as shared_measures
+from services.pagination import PageRequest
 from services.partners import service as partners
 from services.releases import service as releases
 
@@ -106,14 +111,18 @@ class Collaborative(Node):
     async def partners(
         self,
         info: Info[Context, None],
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         kinds: list[PartnerKindEnum] | None = None,  # type: ignore[valid-type]
-    ) -> Connection[Partner]:
+    ) -> Connection[Partner] | None:
         listing = partners.visible_in(
             viewer=info.context.viewer, collaborative_id=self.raw_id, kinds=kinds
         )
-        return await connection_of(info, listing, Partner.from_model, first, after)
+        return await connection_of(
+            info, listing, Partner.from_model, PageRequest(first, after, last, before)
+        )
 
     @strawberry.field(
         description="Every change the viewer may read, newest first: a partner's people see "
@@ -122,10 +131,12 @@ class Collaborative(Node):
     async def audit_trail(
         self,
         info: Info[Context, None],
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         subject_id: strawberry.ID | None = None,
-    ) -> Connection[AuditEvent]:
+    ) -> Connection[AuditEvent] | None:
         row_ids = None
         if subject_id is not None:
             decoded = from_global_id(subject_id)
@@ -133,7 +144,9 @@ class Collaborative(Node):
         listing = audit.trail(
             viewer=info.context.viewer, collaborative_id=self.raw_id, row_ids=row_ids
         )
-        return await connection_of(info, listing, AuditEvent.from_model, first, after)
+        return await connection_of(
+            info, listing, AuditEvent.from_model, PageRequest(first, after, last, before)
+        )
 
     @strawberry.field(description="The themes of the common agenda.")
     async def domains(self, info: Info[Context, None]) -> list[Domain]:
@@ -144,45 +157,62 @@ class Collaborative(Node):
     async def results(
         self,
         info: Info[Context, None],
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         domain_ids: list[strawberry.ID] | None = None,
-    ) -> Connection[Result]:
+    ) -> Connection[Result] | None:
         listing = agenda.results_in(
             collaborative_id=self.raw_id, domain_ids=raw_ids(domain_ids, "Domain")
         )
-        return await connection_of(info, listing, Result.from_model, first, after)
+        return await connection_of(
+            info, listing, Result.from_model, PageRequest(first, after, last, before)
+        )
 
     @strawberry.field(description="The disaggregation vocabulary, by key.")
     async def dimensions(
-        self, info: Info[Context, None], first: int = 20, after: str | None = None
-    ) -> Connection[Dimension]:
+        self,
+        info: Info[Context, None],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Dimension] | None:
         listing = dimensions.dimensions_in(collaborative_id=self.raw_id)
-        return await connection_of(info, listing, Dimension.from_model, first, after)
+        return await connection_of(
+            info, listing, Dimension.from_model, PageRequest(first, after, last, before)
+        )
 
     @strawberry.field(description="Measure definitions partners report alike, by name.")
     async def shared_measures(
         self,
         info: Info[Context, None],
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         statuses: list[SharedMeasureStatusEnum] | None = None,  # type: ignore[valid-type]
-    ) -> Connection[SharedMeasure]:
+    ) -> Connection[SharedMeasure] | None:
         listing = shared_measures.shared_measures_in(
             viewer=info.context.viewer, collaborative_id=self.raw_id, statuses=statuses or ()
         )
-        return await connection_of(info, listing, SharedMeasure.from_model, first, after)
+        return await connection_of(
+            info, listing, SharedMeasure.from_model, PageRequest(first, after, last, before)
+        )
 
     @strawberry.field(description="Indicators the viewer may see, by name.")
     async def indicators(
         self,
         info: Info[Context, None],
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         result_ids: list[strawberry.ID] | None = None,
         statuses: list[IndicatorStatusEnum] | None = None,  # type: ignore[valid-type]
         text: str | None = None,
-    ) -> Connection[Indicator]:
+    ) -> Connection[Indicator] | None:
         listing = indicators.visible_in(
             viewer=info.context.viewer,
             collaborative_id=self.raw_id,
@@ -190,20 +220,24 @@ class Collaborative(Node):
             statuses=statuses or (),
             text=text,
         )
-        return await connection_of(info, listing, Indicator.from_model, first, after)
+        return await connection_of(
+            info, listing, Indicator.from_model, PageRequest(first, after, last, before)
+        )
 
     @strawberry.field(description="Partners' performance measures the viewer may see, by name.")
     async def measures(
         self,
         info: Info[Context, None],
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         partner_ids: list[strawberry.ID] | None = None,
         quadrants: list[QuadrantEnum] | None = None,  # type: ignore[valid-type]
         result_ids: list[strawberry.ID] | None = None,
         visibilities: list[VisibilityEnum] | None = None,  # type: ignore[valid-type]
         text: str | None = None,
-    ) -> Connection[Measure]:
+    ) -> Connection[Measure] | None:
         listing = measures.visible_in(
             viewer=info.context.viewer,
             collaborative_id=self.raw_id,
@@ -213,36 +247,43 @@ class Collaborative(Node):
             visibilities=visibilities or (),
             text=text,
         )
-        return await connection_of(info, listing, Measure.from_model, first, after)
+        return await connection_of(
+            info, listing, Measure.from_model, PageRequest(first, after, last, before)
+        )
 
     @strawberry.field(description="Proposals and their votes, oldest first (members only).")
     async def proposals(
         self,
         info: Info[Context, None],
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         statuses: list[ProposalStatusEnum] | None = None,  # type: ignore[valid-type]
-    ) -> Connection[Proposal]:
+    ) -> Connection[Proposal] | None:
         listing = governance.proposals_in(
             viewer=info.context.viewer, collaborative_id=self.raw_id, statuses=statuses or ()
         )
-        return await connection_of(info, listing, Proposal.from_model, first, after)
+        return await connection_of(
+            info, listing, Proposal.from_model, PageRequest(first, after, last, before)
+        )
 
     @strawberry.field(description="Commitments the viewer may see, soonest due first.")
     async def action_items(
         self,
         info: Info[Context, None],
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         statuses: list[ActionItemStatusEnum] | None = None,  # type: ignore[valid-type]
         owner_ids: list[strawberry.ID] | None = None,
         overdue: bool | None = None,
-    ) -> Connection[ActionItem]:
+    ) -> Connection[ActionItem] | None:
         return await action_items_of(
             info,
             collaborative_id=self.raw_id,
-            first=first,
-            after=after,
+            page=PageRequest(first, after, last, before),
             statuses=statuses,
             partner_ids=raw_ids(owner_ids, "Partner"),
             overdue=overdue,
@@ -255,18 +296,22 @@ class Collaborative(Node):
     async def releases(
         self,
         info: Info[Context, None],
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         granularity: GranularityEnum | None = None,  # type: ignore[valid-type]
         period_start: date | None = None,
-    ) -> Connection[Release]:
+    ) -> Connection[Release] | None:
         listing = releases.releases_in(
             viewer=info.context.viewer,
             collaborative_id=self.raw_id,
             granularity=granularity,
             period_start=period_start,
         )
-        return await connection_of(info, listing, Release.from_model, first, after)
+        return await connection_of(
+            info, listing, Release.from_model, PageRequest(first, after, last, before)
+        )
 
     @strawberry.field(
         description="Periods partners reported for, newest first, with their reporting "
@@ -275,24 +320,36 @@ class Collaborative(Node):
     async def reporting_periods(
         self,
         info: Info[Context, None],
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         granularity: GranularityEnum | None = None,  # type: ignore[valid-type]
-    ) -> Connection[ReportingPeriod]:
+    ) -> Connection[ReportingPeriod] | None:
         listing = releases.reporting_periods_in(
             viewer=info.context.viewer, collaborative_id=self.raw_id, granularity=granularity
         )
         days = self.release_after_days
         return await connection_of(
-            info, listing, lambda m: ReportingPeriod.of(m, days), first, after
+            info,
+            listing,
+            lambda m: ReportingPeriod.of(m, days),
+            PageRequest(first, after, last, before),
         )
 
     @strawberry.field(description="Saved dashboards the viewer may read, by slug.")
     async def dashboards(
-        self, info: Info[Context, None], first: int = 20, after: str | None = None
-    ) -> Connection[Dashboard]:
+        self,
+        info: Info[Context, None],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Dashboard] | None:
         listing = dashboards.dashboards_in(viewer=info.context.viewer, collaborative_id=self.raw_id)
-        return await connection_of(info, listing, Dashboard.from_model, first, after)
+        return await connection_of(
+            info, listing, Dashboard.from_model, PageRequest(first, after, last, before)
+        )
 
 
 @fetches_nodes("Collaborative")

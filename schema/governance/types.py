@@ -92,8 +92,7 @@ class ProposalTally:
 
 
 @strawberry.type(description="One member's vote; changeable until the proposal closes.")
-class Vote:
-    id: strawberry.ID
+class Vote(Node):
     choice: VoteChoiceEnum  # type: ignore[valid-type]
     group: VoterGroupEnum  # type: ignore[valid-type]
     voter_name: str
@@ -116,9 +115,8 @@ class Vote:
         )
 
 
-@strawberry.type
-class ProposalComment:
-    id: strawberry.ID
+@strawberry.type(description="A member's word in a proposal's discussion.")
+class ProposalComment(Node):
     author_name: str
     body: str
     created_at: datetime
@@ -223,3 +221,17 @@ async def fetch_proposals(info: Info[Context, None], ids: Any) -> dict[UUID, Pro
     ctx = info.context
     found = await governance.get_many(session=ctx.session, viewer=ctx.viewer, ids=ids)
     return {k: Proposal.from_model(v) for k, v in found.items()}
+
+
+@fetches_nodes("Vote")
+async def fetch_votes(info: Info[Context, None], ids: Any) -> dict[UUID, Vote]:
+    ctx = info.context
+    found = await governance.votes_by_id(session=ctx.session, viewer=ctx.viewer, ids=ids)
+    return {k: Vote.from_model(v, ctx.viewer.account_id) for k, v in found.items()}
+
+
+@fetches_nodes("ProposalComment")
+async def fetch_comments(info: Info[Context, None], ids: Any) -> dict[UUID, ProposalComment]:
+    ctx = info.context
+    found = await governance.comments_by_id(session=ctx.session, viewer=ctx.viewer, ids=ids)
+    return {k: ProposalComment.from_model(v) for k, v in found.items()}

@@ -47,6 +47,7 @@ from schema.limits.rules import (
     extra_weight,
     list_size,
 )
+from services.pagination import DEFAULT_PAGE_SIZE
 
 MISSING = object()
 
@@ -60,6 +61,11 @@ class Count:
     fallback: int = 0  # when the variable is not sent
     cap: int = 0
     length: bool = False  # the variable is a list: its length counts
+    defaulted: bool = True  # an unsent variable still counts (it has a default)
+
+    def is_sent(self, variables: Mapping[str, Any]) -> bool:
+        """Whether the argument has a value: a literal, a variable sent, or a default."""
+        return self.variable is None or self.defaulted or variables.get(self.variable) is not None
 
     def resolve(self, variables: Mapping[str, Any]) -> int:
         if self.variable is None:
@@ -80,9 +86,27 @@ ONE = Count()
 
 
 @dataclass(frozen=True, slots=True)
+class PageSize:
+    """A connection's page: `first` or `last` items (None: not in the document),
+    DEFAULT_PAGE_SIZE when neither is sent; both sent are refused by the resolver, so the
+    larger is counted."""
+
+    first: Count | None
+    last: Count | None
+
+    def resolve(self, variables: Mapping[str, Any]) -> int:
+        sizes = [
+            count.resolve(variables)
+            for count in (self.first, self.last)
+            if count is not None and count.is_sent(variables)
+        ]
+        return max(sizes) if sizes else DEFAULT_PAGE_SIZE
+
+
+@dataclass(frozen=True, slots=True)
 class FieldCost:
     extra: int  # the field's own work, once
-    size: Count  # how many items it returns
+    size: Count | PageSize  # how many items it returns
     item: int  # 1 for an object, 0 for a scalar
     selection: Selection | None  # what each item is asked for
 
@@ -196,7 +220,7 @@ class _Compiler:
         self.compiled: dict[tuple[str, str, int], Selection] = {}
 
     def selection(
-        self, node: SelectionSetNode, parent: GraphQLNamedType, page: Count | None
+        self, node: SelectionSetNode, parent: GraphQLNamedType, page: PageSize | None
     ) -> Selection:
         always: list[FieldCost | Selection] = []
         groups: dict[str, list[FieldCost | Selection]] = {}
@@ -228,14 +252,14 @@ class _Compiler:
         assert named is not None  # the document was validated
         return named
 
-    def fragment(self, name: str, condition: GraphQLNamedType, page: Count | None) -> Selection:
+    def fragment(self, name: str, condition: GraphQLNamedType, page: PageSize | None) -> Selection:
         key = (name, condition.name, id(page))
         if key not in self.compiled:
             definition = self.fragments[name]
             self.compiled[key] = self.selection(definition.selection_set, condition, page)
         return self.compiled[key]
 
-    def field(self, node: FieldNode, parent: GraphQLNamedType, page: Count | None) -> FieldCost:
+    def field(self, node: FieldNode, parent: GraphQLNamedType, page: PageSize | None) -> FieldCost:
         name = node.name.value
         if name == "__typename":
             return FieldCost(0, ONE, 0, None)
@@ -247,8 +271,8 @@ class _Compiler:
         if is_list_type(get_nullable_type(definition.type)) and is_composite_type(named):
             size = self.size(list_size(parent.name, name), node, definition, page)
         inner_page = (
-            self.argument(node, definition, "first", cap=None)
-            if "first" in definition.args
+            PageSize(self.page_argument(node, "first"), self.page_argument(node, "last"))
+            if "first" in definition.args and "last" in definition.args
             else None
         )
         selection = (
@@ -260,8 +284,12 @@ class _Compiler:
         return FieldCost(extra_weight(parent.name, name), size, item, selection)
 
     def size(
-        self, rule: ListSize | None, node: FieldNode, definition: GraphQLField, page: Count | None
-    ) -> Count:
+        self,
+        rule: ListSize | None,
+        node: FieldNode,
+        definition: GraphQLField,
+        page: PageSize | None,
+    ) -> Count | PageSize:
         if rule is None:
             raise LookupError(f"no size rule for the list field {node.name.value}")
         if isinstance(rule, Fixed):
@@ -270,6 +298,23 @@ class _Compiler:
             return page or ONE
         assert isinstance(rule, ByArgument)
         return self.argument(node, definition, rule.name, cap=rule.cap, length=rule.length)
+
+    def page_argument(self, node: FieldNode, name: str) -> Count | None:
+        """A connection's `first` or `last`: None when the document does not give it."""
+        given = next((a.value for a in node.arguments or () if a.name.value == name), None)
+        if given is None:
+            return None
+        if isinstance(given, VariableNode):
+            variable = given.name.value
+            default = self.defaults.get(variable)
+            declared = _node_count(default, False, self.max_page) if default is not None else 0
+            return Count(
+                variable=variable,
+                fallback=declared,
+                cap=self.max_page,
+                defaulted=default is not None,
+            )
+        return Count(_node_count(given, False, self.max_page))
 
     def argument(
         self,

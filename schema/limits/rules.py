@@ -33,7 +33,7 @@ class ByArgument:
 
 @dataclass(frozen=True, slots=True)
 class PageOfParent:
-    """A connection's `edges` or `nodes`: as many as the connection's `first` asks for."""
+    """A connection's `edges` or `nodes`: as many as its `first` or `last` asks for."""
 
 
 ListSize = Fixed | ByArgument | PageOfParent

@@ -147,7 +147,7 @@ class Series(Node):
         breakdown: list[BreakdownInput] | None = None,
         all_cells: bool = False,
         first: int = 100,
-    ) -> list[Observation]:
+    ) -> list[Observation] | None:
         return await observations_of(info, self.model, from_, to, breakdown, all_cells, first)
 
     @strawberry.field(
@@ -160,7 +160,7 @@ class Series(Node):
         breakdown: list[BreakdownInput] | None = None,
         from_: Annotated[date | None, strawberry.argument(name="from")] = None,
         to: date | None = None,
-    ) -> Chart:
+    ) -> Chart | None:
         cell = await checked_breakdown(info, self.model, breakdown)
         return await chart_of(info, self.model, cell, from_, to)
 
@@ -169,7 +169,7 @@ class Series(Node):
     )
     async def latest_observations(
         self, info: Info[Context, None], count: int = 8
-    ) -> list[Observation]:
+    ) -> list[Observation] | None:
         return await latest_of(info, self.model.id, count)
 
     @strawberry.field(
@@ -183,7 +183,7 @@ class Series(Node):
         kinds: list[StoryKindEnum] | None = None,  # type: ignore[valid-type]
         language: str | None = None,
         count: int = 20,
-    ) -> list[Story]:
+    ) -> list[Story] | None:
         asked = language.strip().lower() if language is not None else None  # as addStory
         key = (self.model.id, tuple(sorted(kinds or ())), asked, max(0, min(count, MAX_LATEST)))
         rows = await info.context.loaders.stories.load(key)

@@ -118,7 +118,9 @@ class Observation(Node):
         description=f"The latest `count` revisions of this cell (at most {MAX_REVISIONS}), "
         "first to last."
     )
-    async def revisions(self, info: Info[Context, None], count: int = 10) -> list[Observation]:
+    async def revisions(
+        self, info: Info[Context, None], count: int = 10
+    ) -> list[Observation] | None:
         if not 0 <= count <= MAX_REVISIONS:
             raise DomainError.single(
                 ("count",), ErrorCode.OUT_OF_RANGE, f"must be between 0 and {MAX_REVISIONS}"

@@ -9,7 +9,18 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from schema.relay import Connection, Node, connection_of, fetches_nodes, to_global_id
+from schema.relay import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    Node,
+    connection_of,
+    fetches_nodes,
+    to_global_id,
+)
+from services.pagination import PageRequest
 from services.partners import service as partners
 from services.partners.models import Partner as PartnerModel
 from services.partners.models import PartnerKind, ProfileVisibility
@@ -74,8 +85,13 @@ class Partner(Node):
 
     @strawberry.field(description="This partner's performance measures the viewer may see.")
     async def measures(
-        self, info: Info[Context, None], first: int = 20, after: str | None = None
-    ) -> Connection[Annotated[Measure, strawberry.lazy("schema.measures.types")]]:
+        self,
+        info: Info[Context, None],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Annotated[Measure, strawberry.lazy("schema.measures.types")]] | None:
         from schema.measures.types import Measure
         from services.measures import service as measures
 
@@ -84,23 +100,26 @@ class Partner(Node):
             collaborative_id=self.model.collaborative_id,
             partner_ids=[self.model.id],
         )
-        return await connection_of(info, listing, Measure.from_model, first, after)
+        return await connection_of(
+            info, listing, Measure.from_model, PageRequest(first, after, last, before)
+        )
 
     @strawberry.field(description="This partner's commitments, for those who may see them.")
     async def action_items(
         self,
         info: Info[Context, None],
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         overdue: bool | None = None,
-    ) -> Connection[Annotated[ActionItem, strawberry.lazy("schema.actions.types")]]:
+    ) -> Connection[Annotated[ActionItem, strawberry.lazy("schema.actions.types")]] | None:
         from schema.actions.queries import action_items_of
 
         return await action_items_of(
             info,
             collaborative_id=self.model.collaborative_id,
-            first=first,
-            after=after,
+            page=PageRequest(first, after, last, before),
             statuses=None,
             partner_ids=[self.model.id],
             overdue=overdue,

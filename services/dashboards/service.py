@@ -293,3 +293,18 @@ async def _drop_panels(session: AsyncSession, dashboard: Dashboard) -> None:
         subject_ids=list(old),
     )
     await session.exec(delete(DashboardPanel).where(*where))  # type: ignore[call-overload]
+
+
+async def readable_everywhere(
+    *, session: AsyncSession, viewer: Viewer, limit: int
+) -> list[tuple[Collaborative, Dashboard]]:
+    """Dashboards the viewer may read in every collaborative, by collaborative and title
+    (the home page lists them for anonymous visitors: the public ones)."""
+    statement = (
+        select(Collaborative, Dashboard)
+        .join(Dashboard, col(Dashboard.collaborative_id) == Collaborative.id)
+        .where(policy.dashboard_visible(viewer))
+        .order_by(col(Collaborative.name), col(Dashboard.title), col(Dashboard.id))
+        .limit(limit)
+    )
+    return [(c, d) for c, d in (await session.exec(statement)).all()]

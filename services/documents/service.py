@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import col, select
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.documents.models import PersistedDocument
@@ -44,6 +44,15 @@ async def find(*, session: AsyncSession, sha256: str, trusted_only: bool) -> str
     return (await session.exec(statement)).first()
 
 
+async def find_with_trust(*, session: AsyncSession, sha256: str) -> tuple[str, bool] | None:
+    """The text stored under `sha256` and whether it is trusted, or None."""
+    statement = select(PersistedDocument.body, PersistedDocument.trusted).where(
+        PersistedDocument.sha256 == sha256
+    )
+    found = (await session.exec(statement)).first()
+    return (found[0], found[1]) if found else None
+
+
 async def register(*, session: AsyncSession, documents: Mapping[str, str]) -> dict[str, str]:
     """Store `documents` (source -> text) as trusted; their ids by source.
 
@@ -60,3 +69,24 @@ async def register(*, session: AsyncSession, documents: Mapping[str, str]) -> di
         )
         ids[source] = PREFIX + sha256
     return ids
+
+
+async def persist(*, session: AsyncSession, sha256: str, text: str, keep: int) -> None:
+    """Store a client's document (an automatic persisted query), never trusted.
+
+    At most `keep` such documents are kept, in PostgreSQL so that every API process shares
+    them: storing one more drops the oldest. A document already stored is left as it is.
+    """
+    statement = insert(PersistedDocument).values(
+        sha256=sha256, body=text, trusted=False, source="automatic persisted query"
+    )
+    await session.exec(statement.on_conflict_do_nothing(index_elements=["sha256"]))  # type: ignore[call-overload]
+    oldest = (
+        select(PersistedDocument.sha256)
+        .where(col(PersistedDocument.trusted).is_(False))
+        .order_by(col(PersistedDocument.created_at).desc(), col(PersistedDocument.sha256))
+        .offset(keep)
+    )
+    await session.exec(  # type: ignore[call-overload]
+        delete(PersistedDocument).where(col(PersistedDocument.sha256).in_(oldest))
+    )

@@ -62,6 +62,30 @@ async def comments_of(
     return await _of_proposals(session, viewer, ProposalComment, proposal_ids)
 
 
+async def votes_by_id(
+    *, session: AsyncSession, viewer: Viewer, ids: Sequence[UUID]
+) -> dict[UUID, ProposalVote]:
+    """Votes by id, for members of their collaborative only (as their proposal)."""
+    return await _by_id(session, viewer, ProposalVote, ids)
+
+
+async def comments_by_id(
+    *, session: AsyncSession, viewer: Viewer, ids: Sequence[UUID]
+) -> dict[UUID, ProposalComment]:
+    """Comments by id, for members of their collaborative only (as their proposal)."""
+    return await _by_id(session, viewer, ProposalComment, ids)
+
+
+async def _by_id(
+    session: AsyncSession, viewer: Viewer, model: type[T], ids: Sequence[UUID]
+) -> dict[UUID, T]:
+    statement = select(model).where(
+        col(model.id).in_(ids),  # type: ignore[attr-defined]
+        col(model.collaborative_id).in_(viewer.member_of),  # type: ignore[attr-defined]
+    )
+    return {row.id: row for row in (await session.exec(statement)).all()}  # type: ignore[attr-defined]
+
+
 async def _of_proposals(
     session: AsyncSession, viewer: Viewer, model: type[T], proposal_ids: Sequence[UUID]
 ) -> dict[UUID, list[T]]:

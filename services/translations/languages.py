@@ -87,6 +87,13 @@ class LanguagePreference:
         """(language, default) of a collaborative resolved earlier in this request."""
         return self._resolved.get(collaborative_id)
 
+    def answered(self) -> list[str]:
+        """The languages this request's texts were resolved to, for `Content-Language`;
+        none when the client asked for none (each collaborative's default answers)."""
+        if self.is_empty:
+            return []
+        return sorted({language for language, _ in self._resolved.values()})
+
     def resolve(self, collaborative_id: UUID, languages: Sequence[str], default: str) -> str:
         found = self._resolved.get(collaborative_id)
         if found is None:
