@@ -1,23 +1,28 @@
 """Turning a request's credentials into a Viewer, or a 401 that says what is wrong.
 
-People send `Authorization: Bearer <JWT>` (HS256 with the configured secret, or RS256/ES256
-keys from a JWKS); partner systems send `X-Api-Key`. No credentials means anonymous.
+People send `Authorization: Bearer <JWT>`: HS256 with the configured secret, or RS256/ES256
+signed by an identity provider whose keys come from a JWKS (`TABLERO_JWKS_URL`) or from an
+OpenID Connect issuer's discovery document (`TABLERO_OIDC_ISSUER`). Partner systems send
+`X-Api-Key`. No credentials means anonymous. A verified token whose subject has no account
+yet is a newcomer, who may only redeem an invitation (the GraphQL endpoint's choice).
 """
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
 
 from api.database import Database
+from api.jwks import KeySet, KeysUnavailableError, UnknownKeyError
 from api.settings import Settings
 from services.accounts import service as accounts
+from services.invitations.emails import vouched_email
 from services.text import unstorable
-from services.viewer import ANONYMOUS, Viewer
+from services.viewer import ANONYMOUS, Identity, Viewer
 
 ASYMMETRIC_ALGORITHMS = ["RS256", "ES256"]
 REQUIRED_CLAIMS = ["exp", "sub", "aud", "iss"]
@@ -31,14 +36,31 @@ class AuthenticationError(Exception):
         super().__init__(message)
 
 
+NOT_AN_ACCOUNT = "the token's subject is not a Tablero account"
+
+
 class TokenVerifier:
     """Checks signature, algorithm, expiry, issuer and audience of bearer tokens."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._jwks = jwt.PyJWKClient(settings.jwks_url) if settings.jwks_url else None
+        self._jwks: KeySet | None = None
+        if settings.oidc_issuer:
+            self._jwks = KeySet(issuer=settings.oidc_issuer)
+        elif settings.jwks_url:
+            self._jwks = KeySet(jwks_url=settings.jwks_url)
 
-    async def subject(self, token: str) -> str:
+    async def identity(self, token: str) -> Identity:
+        """Who a valid token names: its subject, and its address if the provider vouches."""
+        claims = await self._claims(token)
+        name = claims.get("name") or claims.get("preferred_username")
+        return Identity(
+            subject=str(claims["sub"]),
+            email=vouched_email(claims),
+            name=name.strip()[:200] if isinstance(name, str) and name.strip() else None,
+        )
+
+    async def _claims(self, token: str) -> dict[str, Any]:
         key: Any
         if self._jwks is not None:
             key, algorithms = await self._signing_key(token), ASYMMETRIC_ALGORITHMS
@@ -50,7 +72,7 @@ class TokenVerifier:
                 key,
                 algorithms=algorithms,
                 audience=self._settings.jwt_audience,
-                issuer=self._settings.jwt_issuer,
+                issuer=self._settings.token_issuer,
                 options={"require": REQUIRED_CLAIMS},
             )
         except jwt.ExpiredSignatureError as e:
@@ -62,7 +84,7 @@ class TokenVerifier:
             ) from e
         except jwt.InvalidIssuerError as e:
             raise AuthenticationError(
-                f"the token was not issued by '{self._settings.jwt_issuer}'"
+                f"the token was not issued by '{self._settings.token_issuer}'"
             ) from e
         except jwt.InvalidAlgorithmError as e:
             raise AuthenticationError(
@@ -74,7 +96,7 @@ class TokenVerifier:
             raise AuthenticationError(f"the token has no '{e.claim}' claim") from e
         except jwt.InvalidTokenError as e:
             raise AuthenticationError(f"the token is malformed: {e}") from e
-        return str(claims["sub"])
+        return claims
 
     async def _signing_key(self, token: str) -> Any:
         assert self._jwks is not None
@@ -86,13 +108,15 @@ class TokenVerifier:
             raise AuthenticationError(
                 f"the token's algorithm is not accepted (use {', '.join(ASYMMETRIC_ALGORITHMS)})"
             )
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise AuthenticationError("the token's signing key is unknown: it names no key (kid)")
         try:
-            # PyJWKClient fetches over blocking HTTP (and caches): keep it off the event loop.
-            signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
-        except jwt.PyJWKClientError as e:
+            signing_key = await self._jwks.key(kid)
+        except UnknownKeyError as e:
             raise AuthenticationError(f"the token's signing key is unknown: {e}") from e
-        except jwt.InvalidTokenError as e:  # it reads the (unverified) payload too
-            raise AuthenticationError(f"the token is malformed: {e}") from e
+        except KeysUnavailableError as e:
+            raise AuthenticationError(f"the identity provider's keys are unavailable: {e}") from e
         # The PyJWK itself, not its raw key: decoding then insists that the token's algorithm
         # is the key's own, so an ES256 token naming an RSA key is an InvalidAlgorithmError
         # rather than a TypeError (a 500) deep inside PyJWT.
@@ -104,7 +128,7 @@ def issue_token(settings: Settings, subject: str, *, ttl: timedelta | None = Non
     now = datetime.now(UTC)
     claims = {
         "sub": subject,
-        "iss": settings.jwt_issuer,
+        "iss": settings.token_issuer,
         "aud": settings.jwt_audience,
         "iat": now,
         "exp": now + (ttl or timedelta(minutes=settings.token_ttl_minutes)),
@@ -112,8 +136,11 @@ def issue_token(settings: Settings, subject: str, *, ttl: timedelta | None = Non
     return jwt.encode(claims, settings.signing_secret, algorithm="HS256")
 
 
-async def authenticate(request: Request, verifier: TokenVerifier, database: Database) -> Viewer:
-    """The request's viewer; raises AuthenticationError for unacceptable credentials."""
+async def authenticate(
+    request: Request, verifier: TokenVerifier, database: Database, *, newcomers: bool = False
+) -> Viewer:
+    """The request's viewer; raises AuthenticationError for unacceptable credentials, and
+    for a token whose subject has no account unless `newcomers` are welcome."""
     authorization = request.headers.get("authorization")
     api_key = request.headers.get("x-api-key")
     if authorization and api_key:
@@ -129,11 +156,33 @@ async def authenticate(request: Request, verifier: TokenVerifier, database: Data
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("the Authorization header must be 'Bearer <token>'")
-    subject = await verifier.subject(token.strip())
-    if unstorable(subject):  # a signed NUL or lone surrogate names no account, and no query
-        raise AuthenticationError("the token's subject is not a Tablero account")
+    identity = await verifier.identity(token.strip())
+    if any(unstorable(text) for text in (identity.subject, identity.email, identity.name) if text):
+        # a signed NUL or lone surrogate names no account, and reaches no query
+        raise AuthenticationError(NOT_AN_ACCOUNT)
     async with database.unit_of_work(ANONYMOUS) as session:
-        viewer = await accounts.viewer_for_subject(session=session, subject=subject)
-    if viewer is None:
-        raise AuthenticationError("the token's subject is not a Tablero account")
+        viewer = await accounts.viewer_for_identity(session=session, identity=identity)
+    if viewer.is_newcomer and not newcomers:
+        raise AuthenticationError(NOT_AN_ACCOUNT)
     return viewer
+
+
+def newcomer_may_run(query: str, operation_name: str | None) -> bool:
+    """Whether a newcomer (signed in, no account yet) may run this operation: only a
+    mutation whose every root field redeems an invitation."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False
+    operations = [
+        d
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+        and (operation_name is None or (d.name is not None and d.name.value == operation_name))
+    ]
+    if len(operations) != 1 or operations[0].operation is not OperationType.MUTATION:
+        return False
+    return all(
+        isinstance(s, FieldNode) and s.name.value in ("redeemInvitation", "__typename")
+        for s in operations[0].selection_set.selections
+    )

@@ -244,7 +244,7 @@ def token(
 
     try:
         settings = load_settings()
-        if settings.jwt_secret is None and settings.jwks_url is not None:
+        if settings.jwt_secret is None and settings.uses_identity_provider:
             raise CommandError(
                 "tokens come from your identity provider when TABLERO_JWKS_URL is set"
             )

@@ -26,7 +26,13 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from api.auth import AuthenticationError, TokenVerifier, authenticate
+from api.auth import (
+    NOT_AN_ACCOUNT,
+    AuthenticationError,
+    TokenVerifier,
+    authenticate,
+    newcomer_may_run,
+)
 from api.context import Context
 from api.database import Database
 from api.documents import DocumentResolver
@@ -120,7 +126,7 @@ class GraphQLEndpoint:
 
     async def _viewer(self, request: Request) -> Viewer:
         try:
-            return await authenticate(request, self.verifier, self.database)
+            return await authenticate(request, self.verifier, self.database, newcomers=True)
         except AuthenticationError as e:
             raise unauthorized(e.message) from e
         except Exception as e:
@@ -141,6 +147,8 @@ class GraphQLEndpoint:
         try:
             async with session, asyncio.timeout(self.settings.request_timeout_seconds):
                 query = await self.documents.query_of(operation, viewer, session)
+                if viewer.is_newcomer and not newcomer_may_run(query, operation.operation_name):
+                    raise unauthorized(NOT_AN_ACCOUNT)  # an invitation brings an account first
                 context = Context(
                     request_id=request_id,
                     request=request,
