@@ -21,7 +21,7 @@ from services.accounts.models import ApiKey
 from services.accounts.service import IssuedApiKey, hash_api_key, issue_api_key
 from services.crud import fetch_one
 from services.errors import DomainError, ErrorCode, not_found
-from services.pagination import Listing
+from services.pagination import SecretListing
 from services.partners.models import Partner
 from services.viewer import Scope, Viewer
 
@@ -39,7 +39,7 @@ def is_active(key: ApiKey, now: datetime) -> bool:
     return key.revoked_at is None and (key.expires_at is None or key.expires_at > now)
 
 
-def keys_of(*, viewer: Viewer, partner_id: UUID, include_inactive: bool = False) -> Listing:
+def keys_of(*, viewer: Viewer, partner_id: UUID, include_inactive: bool = False) -> SecretListing:
     """The partner's keys, newest first, for its stewards (nobody else sees any)."""
     statement = (
         select(ApiKey)
@@ -52,7 +52,8 @@ def keys_of(*, viewer: Viewer, partner_id: UUID, include_inactive: bool = False)
             col(ApiKey.revoked_at).is_(None),
             (col(ApiKey.expires_at).is_(None)) | (col(ApiKey.expires_at) > now),
         )
-    return Listing(statement, (ApiKey.created_at, ApiKey.id), descending=True)  # type: ignore[arg-type]
+    order = (ApiKey.created_at, ApiKey.id)
+    return SecretListing(statement, order, descending=True)  # type: ignore[arg-type]
 
 
 async def get_many(

@@ -1,8 +1,9 @@
 """E-mail addresses as invitations compare them. Pure.
 
 Addresses are compared case-insensitively in their ASCII letters only: `Alice@Example.org`
-is `alice@example.org`, but no Unicode case folding makes two different mailboxes one (the
-Kelvin sign U+212A is not a `k`, a dotless i U+0131 is not an `i`). They are stored normalized.
+is `alice@example.org`, but no Unicode case or compatibility folding makes two different
+mailboxes one (a full-width or Cyrillic letter is not a `k`, a dotless i U+0131 is not an
+`i`); only canonically equivalent text (NFC) is the same. They are stored normalized.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from services.invitations import roles
 from services.invitations.codes import hash_code, new_code
 from services.invitations.emails import checked_email
 from services.invitations.models import Invitation, InvitationRole
-from services.pagination import Listing
+from services.pagination import SecretListing
 from services.partners.models import Partner
 from services.viewer import Viewer
 
@@ -71,7 +71,7 @@ def invitations_in(
     collaborative_id: UUID,
     statuses: Sequence[InvitationStatus] = (),
     partner_ids: Sequence[UUID] | None = None,
-) -> Listing:
+) -> SecretListing:
     """The invitations the viewer keeps in a collaborative, newest first."""
     statement = (
         select(Invitation)
@@ -98,7 +98,8 @@ def invitations_in(
         }
         chosen = [conditions[s] for s in statuses]
         statement = statement.where(or_(*chosen))
-    return Listing(statement, (Invitation.created_at, Invitation.id), descending=True)  # type: ignore[arg-type]
+    order = (Invitation.created_at, Invitation.id)
+    return SecretListing(statement, order, descending=True)  # type: ignore[arg-type]
 
 
 async def get_many(
