@@ -60,7 +60,7 @@ DECLARE
   t record;
   n integer;
   missing integer := 0;
-  has_text text := 'coalesce(s.%2$I, ) <> ';
+  has_text text := 'length(s.%2$I) > 0';
   translated text := 'EXISTS (SELECT 1 FROM translation tr WHERE tr.collaborative_id = '
     's.collaborative_id AND tr.subject_kind = $2 AND tr.subject_id = s.id '
     'AND tr.field = $3 AND tr.language = $4)';
