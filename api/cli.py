@@ -19,7 +19,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
-from api import transfer
+from api import people, transfer
 from api.settings import Settings, SettingsError
 from services.viewer import ANONYMOUS
 
@@ -380,6 +380,7 @@ def schema() -> None:
 
 
 transfer.add_commands(app)  # import, export and template: clients of a running Tablero
+people.add_commands(app)  # collaborative create|invite, key revoke, admin grant
 
 
 if __name__ == "__main__":

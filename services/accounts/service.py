@@ -108,3 +108,27 @@ async def own_account(*, session: AsyncSession, viewer: Viewer) -> Account | Non
     if viewer.account_id is None:
         return None
     return await session.get(Account, viewer.account_id)
+
+
+async def grant_instance_admin(
+    *, session: AsyncSession, email: str, subject: str | None, name: str | None
+) -> Account:
+    """For the owner's command line: flag an account (created for `subject` if there is
+    none with this address) as an instance admin."""
+    from services.errors import DomainError, ErrorCode
+    from services.invitations.emails import checked_email
+
+    address = checked_email(email)
+    account = (await session.exec(select(Account).where(Account.email == address))).first()
+    if account is None:
+        if not subject:
+            raise DomainError.single(
+                ("subject",),
+                ErrorCode.REQUIRED,
+                f"no account has {address}: give its identity provider's subject to create it",
+            )
+        account = Account(subject=subject, email=address, display_name=name or address)
+    account.instance_admin = True
+    session.add(account)
+    await session.flush()
+    return account

@@ -4,6 +4,7 @@ rules start at the defaults (a weaker one needs a vote of members it does not ha
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,10 +25,11 @@ from services.validation import validated
 from services.viewer import Viewer
 
 MAX_STEWARDS = 10
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # as the table's own check
 
 
 class CollaborativeCreate(SQLModel):
-    slug: str = Field(min_length=1, max_length=64, regex=r"^[a-z0-9][a-z0-9-]*$")
+    slug: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=4000)
     languages: list[str] = Field(default_factory=lambda: ["en"])
@@ -57,6 +59,10 @@ async def found(
             ("slug",), ErrorCode.FORBIDDEN, "instance admins create collaboratives"
         )
     fields = validated(CollaborativeCreate, data)
+    if not SLUG.fullmatch(fields.slug):
+        raise DomainError.single(
+            ("slug",), ErrorCode.INVALID, "lower-case letters, digits and dashes, e.g. east-side"
+        )
     default = fields.default_language.strip().lower()
     languages = checked_languages(fields.languages, default)
     check_time_zone(fields.time_zone)

@@ -17,6 +17,7 @@ from services.collaboratives import privacy
 from services.collaboratives.models import Collaborative, CollaborativeBase
 from services.crud import fetch_one, merged, update
 from services.errors import DomainError, ErrorCode, Problem, not_found
+from services.partners.models import Partner, PartnerKind
 from services.translations.languages import is_language_tag
 from services.validation import camel, validated
 from services.viewer import Viewer
@@ -26,6 +27,20 @@ async def get_by_slug(*, session: AsyncSession, slug: str) -> Collaborative | No
     """The collaborative with this slug, or None."""
     result = await session.exec(select(Collaborative).where(Collaborative.slug == slug))
     return result.first()
+
+
+async def backbone_of(
+    *, session: AsyncSession, collaborative: Collaborative | None
+) -> Partner | None:
+    """The collaborative's backbone organization (the first, should there be several)."""
+    if collaborative is None:
+        return None
+    statement = (
+        select(Partner)
+        .where(Partner.collaborative_id == collaborative.id, Partner.kind == PartnerKind.BACKBONE)
+        .order_by(col(Partner.created_at))
+    )
+    return (await session.exec(statement)).first()
 
 
 async def get_many(*, session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, Collaborative]:
