@@ -45,10 +45,11 @@ class TokenVerifier:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._jwks: KeySet | None = None
+        refresh = settings.jwks_refresh_seconds
         if settings.oidc_issuer:
-            self._jwks = KeySet(issuer=settings.oidc_issuer)
+            self._jwks = KeySet(issuer=settings.oidc_issuer, min_refresh=refresh)
         elif settings.jwks_url:
-            self._jwks = KeySet(jwks_url=settings.jwks_url)
+            self._jwks = KeySet(jwks_url=settings.jwks_url, min_refresh=refresh)
 
     async def identity(self, token: str) -> Identity:
         """Who a valid token names: its subject, and its address if the provider vouches."""

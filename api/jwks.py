@@ -3,8 +3,9 @@
 With an OpenID Connect issuer, its discovery document names the JWKS (and must name the
 issuer exactly, as OpenID Connect Discovery 1.0 requires). Keys are kept for `max_age`
 seconds; a token naming a key we do not hold refreshes them at once, so a provider's key
-rotation is picked up without a restart, but at most once every `min_refresh` seconds: a
-stream of tokens with made-up key ids cannot turn us into a flood against the provider.
+rotation is picked up without a restart, but at most once every `min_refresh` seconds
+(TABLERO_JWKS_REFRESH_SECONDS): a stream of tokens with made-up key ids cannot turn us into
+a flood against the provider.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class KeySet:
         jwks_url: str | None = None,
         issuer: str | None = None,
         max_age: float = 600,
-        min_refresh: float = 30,
+        min_refresh: float = 5,
         timeout: float = 5,
     ) -> None:
         if (jwks_url is None) == (issuer is None):

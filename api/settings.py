@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # An OpenID Connect provider: its discovery document names the JWKS, and tokens must
     # carry it as `iss` (it then replaces jwt_issuer).
     oidc_issuer: str | None = None
+    # A token naming a key we do not hold refreshes the provider's keys at once, but at most
+    # once per this many seconds (tokens with made-up key ids cannot flood the provider).
+    jwks_refresh_seconds: float = Field(default=5.0, ge=0)
     jwt_issuer: str = "tablero"
     jwt_audience: str = "tablero-api"
     token_ttl_minutes: int = Field(default=8 * 60, ge=1)
