@@ -45,10 +45,12 @@ class Issuer:
     keys: list[tuple[str, rsa.RSAPrivateKey]] = field(default_factory=list)
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     jwks_fetches: int = 0
+    rotations: int = 0
 
     def rotate(self) -> str:
         """Publish a new signing key and sign with it from now on; returns its kid."""
-        kid = f"key-{len(self.keys) + 1}"
+        self.rotations += 1
+        kid = f"key-{self.rotations}"
         self.keys.append((kid, rsa.generate_private_key(public_exponent=65537, key_size=2048)))
         return kid
 
