@@ -54,12 +54,31 @@ async def test_a_resident_invited_by_the_backbone_signs_in_and_becomes_a_member(
     }
 
 
-async def test_a_newcomer_may_only_redeem(client, settings: Settings) -> None:
+@pytest.mark.parametrize(
+    "query",
+    [
+        VIEWER,
+        'mutation { redeemInvitation(input: { code: "x" }) { accountId } '
+        'createPartner(input: { collaborativeId: "x", name: "x", kind: FUNDER }) '
+        "{ partner { id } } }",
+        'mutation { ...M } fragment M on Mutation { redeemInvitation(input: { code: "x" }) '
+        "{ accountId } }",
+        "query { redeemInvitation: viewer { isAnonymous } }",
+    ],
+)
+async def test_a_newcomer_may_only_redeem(client, settings: Settings, query) -> None:
     response = await client.post(
-        "/graphql", json={"query": VIEWER}, headers=signed_in(settings, "idp|nobody-yet")
+        "/graphql", json={"query": query}, headers=signed_in(settings, "idp|nobody-yet")
     )
     assert response.status_code == 401
     assert response.json()["errors"][0]["message"] == "the token's subject is not a Tablero account"
+
+
+async def test_only_a_person_signed_in_redeems(client, town: Town, session) -> None:
+    issued = await invite(client, town, "backbone", "p@example.org", "RESIDENT")
+    key = await make_api_key(session, town.partners["a"])
+    for headers in ({"X-Api-Key": key}, {}):
+        assert codes(await redeem(client, issued["code"], headers)) == ["FORBIDDEN"]
 
 
 async def test_a_code_is_redeemed_once(client, town: Town, settings: Settings) -> None:
