@@ -251,3 +251,13 @@ async def test_below_the_api_a_steward_removes_no_one_elses_people(connection, t
                 )
     finally:
         await connection.exec_driver_sql("RESET ROLE")
+
+
+async def test_the_backbones_stewards_are_never_made_its_staff(client, town: Town, connection):
+    steward = await membership_id(connection, town, "backbone", "partner_steward")
+    body = await graphql(
+        client, CHANGE, {"input": {"id": steward, "role": "PARTNER_STAFF"}}, town.as_("backbone")
+    )
+    assert [(e["field"], e["code"]) for e in body["data"]["changeMemberRole"]["userErrors"]] == [
+        (["role"], "INVALID")
+    ]

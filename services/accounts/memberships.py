@@ -20,7 +20,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services import policy
 from services.accounts.models import Account, Membership
 from services.errors import DomainError, ErrorCode, not_found
+from services.invitations.models import InvitationRole
+from services.invitations.roles import fits, fitting_partners
 from services.pagination import Listing
+from services.partners.models import Partner
 from services.viewer import Role, Viewer
 
 STEWARDS = text("SELECT tablero_stewards_of(:c, :p)")
@@ -117,6 +120,11 @@ async def change_role(
         )
     if role == membership.role:
         return membership
+    partner = await session.get(Partner, (membership.collaborative_id, membership.partner_id))
+    if partner is not None and not fits(InvitationRole(role.value), partner.kind):
+        raise DomainError.single(
+            ("role",), ErrorCode.INVALID, fitting_partners(InvitationRole(role.value))
+        )
     if membership.role is Role.PARTNER_STEWARD and await _last_one(session, membership):
         raise _stays(membership)
     await _write(session, membership, lambda: setattr(membership, "role", role))
