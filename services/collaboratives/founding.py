@@ -67,35 +67,36 @@ async def found(
     languages = checked_languages(fields.languages, default)
     check_time_zone(fields.time_zone)
     emails = _steward_emails(steward_emails)
-    collaborative = Collaborative(
-        slug=fields.slug,
-        name=fields.name,
-        description=fields.description,
-        languages=languages,
-        default_language=default,
-        time_zone=fields.time_zone,
-    )
-    await save(
-        session,
-        collaborative,
-        duplicates={"uq_collaborative_slug": ("slug", f"the slug '{fields.slug}' is taken")},
-    )
-    backbone = Partner(
-        collaborative_id=collaborative.id, name=fields.backbone_name, kind=PartnerKind.BACKBONE
-    )
-    await save(session, backbone)
-    issued = [
-        await invitations.invite(
-            session=session,
-            viewer=viewer,
-            collaborative_id=collaborative.id,
-            email=email,
-            role=InvitationRole.BACKBONE_STEWARD,
-            partner_id=backbone.id,
-            default_days=default_days,
+    async with session.begin_nested():  # the collaborative, its backbone and invitations, or none
+        collaborative = Collaborative(
+            slug=fields.slug,
+            name=fields.name,
+            description=fields.description,
+            languages=languages,
+            default_language=default,
+            time_zone=fields.time_zone,
         )
-        for email in emails
-    ]
+        await save(
+            session,
+            collaborative,
+            duplicates={"uq_collaborative_slug": ("slug", f"the slug '{fields.slug}' is taken")},
+        )
+        backbone = Partner(
+            collaborative_id=collaborative.id, name=fields.backbone_name, kind=PartnerKind.BACKBONE
+        )
+        await save(session, backbone)
+        issued = [
+            await invitations.invite(
+                session=session,
+                viewer=viewer,
+                collaborative_id=collaborative.id,
+                email=email,
+                role=InvitationRole.BACKBONE_STEWARD,
+                partner_id=backbone.id,
+                default_days=default_days,
+            )
+            for email in emails
+        ]
     return Founded(collaborative, backbone, issued)
 
 
