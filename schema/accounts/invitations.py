@@ -11,14 +11,12 @@ from schema.accounts.types import DeliveryEnum, Invitation, InvitationRoleEnum
 from schema.enums import RoleEnum
 from schema.errors import UserError, attempt
 from schema.relay import raw_id, to_global_id
-from services.collaboratives.models import Collaborative as CollaborativeModel
-from services.crud import fetch_one
 from services.errors import DomainError
+from services.invitations import mail
 from services.invitations import redeem as redemption
 from services.invitations import service as invitations
-from services.invitations.mail import Delivery, SmtpServer, deliver, invitation_message
+from services.invitations.mail import SmtpServer
 from services.invitations.roles import memberships_of
-from services.partners.models import Partner as PartnerModel
 
 
 @strawberry.input
@@ -76,41 +74,20 @@ def smtp_server(info: Info[Context, None]) -> SmtpServer | None:
     )
 
 
-async def send_invitation(info: Info[Context, None], issued: invitations.Issued) -> Delivery:
-    """E-mail the link when an SMTP server is configured; the payload has it either way."""
-    server = smtp_server(info)
-    if server is None:
-        return Delivery.NOT_CONFIGURED
-    session, invitation = info.context.session, issued.invitation
-    collaborative = await fetch_one(session, CollaborativeModel, invitation.collaborative_id)
-    partner = (
-        await info.context.loaders.partner.load(invitation.partner_id)
-        if (invitation.partner_id)
-        else None
-    )
-    message = invitation_message(
-        sender=server.sender,
-        to=invitation.email,
-        collaborative=collaborative.name if collaborative else "",
-        role=invitation.role,
-        partner=partner.name if isinstance(partner, PartnerModel) else None,
-        link=info.context.settings.invitation_url(issued.code),
-        expires_at=invitation.expires_at,
-    )
-    delivery = await deliver(server, message)
-    if delivery is Delivery.SENT:
-        await invitations.mark_sent(session=session, invitation=invitation)
-    return delivery
-
-
 async def issued_payload(
     info: Info[Context, None], issued: invitations.Issued
 ) -> IssuedInvitationPayload:
-    delivery = await send_invitation(info, issued)
+    link = info.context.settings.invitation_url(issued.code)
+    delivery = await mail.send(
+        session=info.context.session,
+        server=smtp_server(info),
+        invitation=issued.invitation,
+        link=link,
+    )
     return IssuedInvitationPayload(
         invitation=Invitation.from_model(issued.invitation),
         code=issued.code,
-        link=info.context.settings.invitation_url(issued.code),
+        link=link,
         delivery=delivery,
     )
 

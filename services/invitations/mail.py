@@ -10,11 +10,15 @@ from __future__ import annotations
 import asyncio
 import smtplib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from enum import StrEnum
 
-from services.invitations.models import InvitationRole
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.collaboratives.models import Collaborative
+from services.invitations.models import Invitation, InvitationRole
+from services.partners.models import Partner
 
 ROLE_WORDS = {
     InvitationRole.RESIDENT: "a resident",
@@ -91,3 +95,32 @@ async def deliver(server: SmtpServer | None, message: EmailMessage) -> Delivery:
     except (OSError, smtplib.SMTPException):
         return Delivery.FAILED
     return Delivery.SENT
+
+
+async def send(
+    *, session: AsyncSession, server: SmtpServer | None, invitation: Invitation, link: str
+) -> Delivery:
+    """E-mail `link` to the invitee, if there is a server, and note when it was sent."""
+    if server is None:
+        return Delivery.NOT_CONFIGURED
+    collaborative = await session.get(Collaborative, invitation.collaborative_id)
+    partner = (
+        await session.get(Partner, (invitation.collaborative_id, invitation.partner_id))
+        if invitation.partner_id
+        else None
+    )
+    message = invitation_message(
+        sender=server.sender,
+        to=invitation.email,
+        collaborative=collaborative.name if collaborative else "",
+        role=invitation.role,
+        partner=partner.name if partner else None,
+        link=link,
+        expires_at=invitation.expires_at,
+    )
+    delivery = await deliver(server, message)
+    if delivery is Delivery.SENT:
+        invitation.last_sent_at = datetime.now(UTC)
+        session.add(invitation)
+        await session.flush()
+    return delivery

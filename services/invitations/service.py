@@ -269,12 +269,6 @@ async def resend(
     return Issued(invitation, code)
 
 
-async def mark_sent(*, session: AsyncSession, invitation: Invitation) -> None:
-    invitation.last_sent_at = datetime.now(UTC)
-    session.add(invitation)
-    await session.flush()
-
-
 async def revoke(
     *, session: AsyncSession, viewer: Viewer, invitation_id: UUID | None
 ) -> Invitation:
