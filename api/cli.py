@@ -19,7 +19,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
-from api import transfer
+from api import people, transfer
 from api.settings import Settings, SettingsError
 from services.viewer import ANONYMOUS
 
@@ -272,7 +272,7 @@ def token(
 
     try:
         settings = load_settings()
-        if settings.jwt_secret is None and settings.jwks_url is not None:
+        if settings.jwt_secret is None and settings.uses_identity_provider:
             raise CommandError(
                 "tokens come from your identity provider when TABLERO_JWKS_URL is set"
             )
@@ -408,6 +408,7 @@ def schema() -> None:
 
 
 transfer.add_commands(app)  # import, export and template: clients of a running Tablero
+people.add_commands(app)  # collaborative create|invite, key revoke, admin grant
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ SET_VIEWER = text(
     " set_config('tablero.member_of', :member_of, true),"
     " set_config('tablero.partner_ids', :partner_ids, true),"
     " set_config('tablero.steward_of', :steward_of, true),"
-    " set_config('tablero.backbone_of', :backbone_of, true)"
+    " set_config('tablero.backbone_of', :backbone_of, true),"
+    " set_config('tablero.instance_admin', :instance_admin, true)"
 )
 # The viewer, and how long any one statement may run: one statement, no round trip more.
 BEGIN_TRANSACTION = text(

@@ -24,7 +24,15 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from api.answers import RETRY_AFTER_SECONDS, answer_of, is_request_error
-from api.auth import AuthenticationError, Credentials, TokenVerifier, read_credentials, viewer_of
+from api.auth import (
+    NOT_AN_ACCOUNT,
+    AuthenticationError,
+    Credentials,
+    TokenVerifier,
+    newcomer_may_run,
+    read_credentials,
+    viewer_of,
+)
 from api.context import Context
 from api.database import Database, declare_viewer
 from api.documents import DocumentResolver, Resolved
@@ -150,7 +158,7 @@ class GraphQLEndpoint:
 
     async def _viewer(self, credentials: Credentials, session: AsyncSession) -> Viewer:
         try:
-            return await viewer_of(credentials, session)
+            return await viewer_of(credentials, session, newcomers=True)
         except AuthenticationError as e:
             raise unauthorized(e.message) from e
 
@@ -183,6 +191,8 @@ class GraphQLEndpoint:
         """Run the operation in the request's transaction; commit only what is answered
         as done."""
         document = await self.documents.resolve(operation, viewer, session)
+        if viewer.is_newcomer and not newcomer_may_run(document.text, operation.operation_name):
+            raise unauthorized(NOT_AN_ACCOUNT)  # an invitation brings an account first
         context = Context(
             request_id=request_id,
             request=request,

@@ -15,6 +15,7 @@ from uuid import UUID
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from services.accounts import memberships
 from services.actions import service as actions
 from services.agenda import service as agenda
 from services.collaboratives import service as collaboratives
@@ -83,6 +84,7 @@ class Loaders:
     stories: DataLoader[StoryKey, list[Any]]
     dashboard_panels: DataLoader[UUID, list[Any]]  # key: dashboard id
     translations: DataLoader[tuple[str, UUID], list[Any]]  # key: (subject kind, subject id)
+    account: DataLoader[UUID, Any]  # one's own, and the people one keeps
     languages: LanguagePreference = field(default_factory=LanguagePreference)
 
     async def language_of(self, collaborative_id: UUID) -> tuple[str, str]:
@@ -219,6 +221,7 @@ class Loaders:
             translations=_by_key(
                 lambda keys: translations.translations_of(session=s, viewer=v, keys=keys), list
             ),
+            account=_by_key(lambda ids: memberships.accounts_of(session=s, ids=ids)),
             languages=languages or LanguagePreference(),
         )
         return loaders

@@ -73,9 +73,28 @@ class Settings(BaseSettings):
 
     jwt_secret: SecretStr | None = None
     jwks_url: str | None = None
+    # An OpenID Connect provider: its discovery document names the JWKS, and tokens must
+    # carry it as `iss` (it then replaces jwt_issuer).
+    oidc_issuer: str | None = None
+    # A token naming a key we do not hold refreshes the provider's keys at once, but at most
+    # once per this many seconds (tokens with made-up key ids cannot flood the provider).
+    jwks_refresh_seconds: float = Field(default=5.0, ge=0)
     jwt_issuer: str = "tablero"
     jwt_audience: str = "tablero-api"
     token_ttl_minutes: int = Field(default=8 * 60, ge=1)
+
+    # Invitations: the link to deliver (a front-end page that signs in with the provider
+    # and calls redeemInvitation with the code), and how long a code lasts by default.
+    invitation_link: str = "http://127.0.0.1:8000/invitation#code={code}"
+    invitation_days: int = Field(default=7, ge=1, le=30)
+    # Optional: e-mail invitations through this SMTP server (else the API only returns the
+    # link, for whoever invites to deliver).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_from: str = "Tablero <tablero@localhost>"
 
     # How often each API process releases periods whose reporting deadline has passed
     # (seconds; 0 leaves it to `tablero release due`, e.g. from cron).
@@ -131,6 +150,21 @@ class Settings(BaseSettings):
         """An empty endpoint (compose's unset variable) is no endpoint: tracing stays off."""
         return endpoint if endpoint and endpoint.strip() else None
 
+    @field_validator("jwks_url", "oidc_issuer")
+    @classmethod
+    def _fetchable(cls, url: str | None) -> str | None:
+        """Keys are fetched over HTTP(S) only (never from a file on this host)."""
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ValueError("must be an http or https URL")
+        return url
+
+    @field_validator("invitation_link")
+    @classmethod
+    def _has_code(cls, link: str) -> str:
+        if "{code}" not in link:
+            raise ValueError("must contain {code}, where the invitation's code goes")
+        return link
+
     @field_validator("metrics_token")
     @classmethod
     def _no_empty_token(cls, token: SecretStr | None) -> SecretStr | None:
@@ -165,8 +199,8 @@ class Settings(BaseSettings):
     def _refuse_insecure_production(self) -> Self:
         if self.environment is Environment.PROD:
             missing = []
-            if self.jwt_secret is None and self.jwks_url is None:
-                missing.append("TABLERO_JWT_SECRET or TABLERO_JWKS_URL")
+            if self.jwt_secret is None and self.jwks_url is None and self.oidc_issuer is None:
+                missing.append("TABLERO_JWT_SECRET, TABLERO_JWKS_URL or TABLERO_OIDC_ISSUER")
             if self.jwt_secret is not None and (
                 self.jwt_secret.get_secret_value() == DEV_JWT_SECRET
                 or len(self.jwt_secret.get_secret_value()) < 32
@@ -177,6 +211,18 @@ class Settings(BaseSettings):
             if missing:
                 raise SettingsError("refusing to start in prod without " + ", ".join(missing))
         return self
+
+    @property
+    def token_issuer(self) -> str:
+        """The `iss` tokens must carry: the OpenID Connect issuer, when there is one."""
+        return self.oidc_issuer or self.jwt_issuer
+
+    @property
+    def uses_identity_provider(self) -> bool:
+        return self.jwks_url is not None or self.oidc_issuer is not None
+
+    def invitation_url(self, code: str) -> str:
+        return self.invitation_link.replace("{code}", code)
 
     @property
     def uses_embedded_database(self) -> bool:

@@ -9,6 +9,7 @@ from services.measures.models import Aggregation, Quadrant, SharedMeasureStatus
 from services.measures.units import Direction, Unit
 from services.observations.models import ObservationStatus
 from services.periods import Granularity
+from services.viewer import Role
 from services.visibility import Visibility
 
 UnitEnum = strawberry.enum(Unit, name="Unit")
@@ -25,3 +26,5 @@ IndicatorKindEnum = strawberry.enum(IndicatorKind, name="IndicatorKind")
 IndicatorStatusEnum = strawberry.enum(IndicatorStatus, name="IndicatorStatus")
 SharedMeasureStatusEnum = strawberry.enum(SharedMeasureStatus, name="SharedMeasureStatus")
 ObservationStatusEnum = strawberry.enum(ObservationStatus, name="ObservationStatus")
+
+RoleEnum = strawberry.enum(Role, name="Role")

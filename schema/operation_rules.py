@@ -3,7 +3,8 @@ which kind ran (a mutation's answer is never cached nor compressed: api/graphql.
 
 Every mutation acts as someone (a member, a partner's system), so an anonymous one is
 refused before it runs with UNAUTHENTICATED ("sign in"), not with the NOT_FOUND its
-arguments would meet under an anonymous viewer's eyes.
+arguments would meet under an anonymous viewer's eyes. A newcomer (signed in, no account
+yet) is not refused here: the endpoint lets it redeem an invitation, and nothing else.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ class MutationsNeedAViewer(SchemaExtension):
         if hasattr(request, "operation_type"):
             request.operation_type = operation
         viewer = getattr(request, "viewer", None)
-        if operation is OperationType.MUTATION and viewer is not None and viewer.is_anonymous:
+        signed_out = viewer is not None and viewer.is_anonymous and not viewer.is_newcomer
+        if operation is OperationType.MUTATION and signed_out:
             context.result = ExecutionResult(
                 data=None,
                 errors=[

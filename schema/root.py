@@ -12,12 +12,17 @@ from strawberry.types import ExecutionContext, Info
 
 from api.context import Context
 from api.replica import ReplicaReads
+from schema.accounts import invitations as invitation_mutations
+from schema.accounts import keys as key_mutations
+from schema.accounts import members as member_mutations
+from schema.accounts.types import ApiKey, Invitation, Member
 from schema.actions import mutations as action_mutations
 from schema.actions.queries import resolve_accountability
 from schema.actions.types import Accountability, ActionItem
 from schema.agenda import mutations as agenda_mutations
 from schema.analytics.queries import resolve_aggregate, resolve_disparities
 from schema.analytics.types import Aggregate, Disparities
+from schema.collaboratives import founding as founding_mutations
 from schema.collaboratives import mutations as collaborative_mutations
 from schema.collaboratives.types import Collaborative
 from schema.dashboards import mutations as dashboard_mutations
@@ -145,9 +150,59 @@ class Query:
 
 @strawberry.type
 class Mutation:
+    create_collaborative = strawberry.mutation(
+        resolver=founding_mutations.create_collaborative,
+        description="An instance admin founds a collaborative, with its backbone organization, "
+        "and invites its first backbone stewards.",
+    )
     update_collaborative = strawberry.mutation(
         resolver=collaborative_mutations.update_collaborative,
-        description="The backbone keeps the table's name, description, languages and time zone.",
+        description="The backbone keeps the table's name, description, languages, default "
+        "language, time zone and reporting deadline, and strengthens its suppression rules "
+        "(weakening them takes a ratified proposeRuleChange).",
+    )
+    create_invitation = strawberry.mutation(
+        resolver=invitation_mutations.create_invitation,
+        description="Invite someone to a role within the viewer's reach: a partner's stewards "
+        "its staff and stewards; the backbone residents, funders' people, its own staff and a "
+        "partner's first steward. Returns the link to deliver (its code, once).",
+    )
+    resend_invitation = strawberry.mutation(
+        resolver=invitation_mutations.resend_invitation,
+        description="A new code and expiry for an invitation not yet redeemed; the old code "
+        "stops working.",
+    )
+    revoke_invitation = strawberry.mutation(
+        resolver=invitation_mutations.revoke_invitation,
+        description="Withdraw an invitation not yet redeemed.",
+    )
+    redeem_invitation = strawberry.mutation(
+        resolver=invitation_mutations.redeem_invitation,
+        description="Accept an invitation, signed in with the identity provider: creates your "
+        "account (or links it, by your subject) and grants the role. Single use.",
+    )
+    change_member_role = strawberry.mutation(
+        resolver=member_mutations.change_member_role,
+        description="A partner's stewards make its staff stewards, or stewards staff (never "
+        "leaving it without a steward).",
+    )
+    remove_member = strawberry.mutation(
+        resolver=member_mutations.remove_member,
+        description="Take a role away (whoever keeps it), or give up one's own; the last "
+        "steward of a partner and the last of the backbone stay. Effective on the next request.",
+    )
+    create_api_key = strawberry.mutation(
+        resolver=key_mutations.create_api_key,
+        description="A partner's steward issues a key for one of its systems; the secret is "
+        "shown once.",
+    )
+    rotate_api_key = strawberry.mutation(
+        resolver=key_mutations.rotate_api_key,
+        description="A new key in place of an old one, which keeps working for a grace period.",
+    )
+    revoke_api_key = strawberry.mutation(
+        resolver=key_mutations.revoke_api_key,
+        description="Stop a key at once.",
     )
     create_partner = strawberry.mutation(
         resolver=partner_mutations.create_partner,
@@ -336,7 +391,16 @@ def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
     schema = TableroSchema(
         query=Query,
         mutation=Mutation,
-        types=[Partner, Collaborative, Observation, ActionItem, Release],
+        types=[
+            Partner,
+            Collaborative,
+            Observation,
+            ActionItem,
+            Release,
+            Invitation,
+            Member,
+            ApiKey,
+        ],
         execution_context_class=PlainFieldsExecutionContext,
         extensions=[
             lambda: RequestLimits(documents),

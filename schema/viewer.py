@@ -10,14 +10,12 @@ from strawberry.types import Info
 
 from api.context import Context
 from schema.collaboratives.types import Collaborative
+from schema.enums import RoleEnum as Role
 from schema.partners.types import Partner
 from schema.relay import Node, fetches_nodes, to_global_id
 from services.accounts import service as accounts
 from services.accounts.models import Account as AccountModel
 from services.viewer import Grant
-from services.viewer import Role as RoleModel
-
-Role = strawberry.enum(RoleModel, name="Role")
 
 
 @strawberry.type(

@@ -283,7 +283,11 @@ async def _seed(session: AsyncSession) -> None:
         ]
         + [
             Account(
-                id=demo_id("account", a.email), subject=a.email, email=a.email, display_name=a.name
+                id=demo_id("account", a.email),
+                subject=a.email,
+                email=a.email,
+                display_name=a.name,
+                instance_admin=a.role is Role.ADMIN,  # founds collaboratives; reads no data
             )
             for a in ACCOUNTS
         ]

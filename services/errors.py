@@ -19,6 +19,9 @@ class ErrorCode(StrEnum):
     DUPLICATE = "duplicate"
     TOO_LONG = "too_long"
     OUT_OF_RANGE = "out_of_range"
+    EXPIRED = "expired"  # an invitation code past its time
+    ALREADY_USED = "already_used"  # an invitation code redeemed before
+    REVOKED = "revoked"  # an invitation withdrawn by whoever keeps it
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,15 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlmodel import col
 
+from services.accounts.models import ApiKey, Membership
 from services.actions.models import ActionItem
 from services.audit.models import AuditEvent
 from services.dashboards.models import Dashboard, DashboardPanel
 from services.governance.models import Proposal, VoterGroup
 from services.indicators.models import Indicator, IndicatorStatus
+from services.invitations.models import Invitation, InvitationRole, IssuedAs
 from services.measures.models import PerformanceMeasure, SharedMeasure, SharedMeasureStatus
 from services.observations.models import Observation, ObservationStatus
 from services.partners.models import Partner, ProfileVisibility
@@ -41,6 +44,7 @@ def rls_settings(viewer: Viewer) -> dict[str, str]:
         "partner_ids": _pg_uuid_array(viewer.partner_ids),
         "steward_of": _pg_uuid_array(viewer.steward_of),
         "backbone_of": _pg_uuid_array(viewer.backbone_of),
+        "instance_admin": "true" if viewer.instance_admin else "",
     }
 
 
@@ -457,3 +461,110 @@ def can_translate(viewer: Viewer, kind: str, subject: Any) -> bool:
     if kind == "dashboard_panel":
         return False  # its titles come with each saveDashboard, as panels are replaced
     return can_steward_agenda(viewer, subject.collaborative_id)
+
+
+# -- people: collaboratives, invitations, memberships and API keys ---------------------------
+#
+# Nobody grants a role wider than their own: a partner's stewards bring in its staff and
+# stewards; the backbone residents, funders' people, its own staff and a partner's first
+# steward; an instance admin a new collaborative's first backbone stewards. Only people, never
+# a partner system's key. Twins: tablero_may_issue, tablero_manages_membership (0051).
+
+STEWARDED_ROLES = frozenset({Role.PARTNER_STAFF, Role.PARTNER_STEWARD})
+CONVENED_ROLES = frozenset({Role.RESIDENT, Role.FUNDER, Role.BACKBONE})
+
+
+def can_create_collaborative(viewer: Viewer) -> bool:
+    """Instance admins (and operators at the command line) found collaboratives."""
+    return viewer.instance_admin and viewer.api_key_id is None
+
+
+def invitation_standing(
+    viewer: Viewer,
+    collaborative_id: UUID,
+    role: InvitationRole,
+    partner_id: UUID | None,
+    *,
+    partner_has_steward: bool,
+    backbone_is_empty: bool,
+) -> IssuedAs | None:
+    """The standing under which the viewer may invite someone to `role`, or None."""
+    if viewer.api_key_id is not None:
+        return None
+    stewards = partner_id is not None and partner_id in viewer.steward_of
+    convenes = collaborative_id in viewer.backbone_of
+    if viewer.account_id is not None:
+        if role in (InvitationRole.PARTNER_STAFF, InvitationRole.PARTNER_STEWARD) and stewards:
+            return IssuedAs.STEWARD
+        if role is InvitationRole.BACKBONE_STEWARD and stewards and convenes:
+            return IssuedAs.STEWARD
+        first_steward = role is InvitationRole.PARTNER_STEWARD and not partner_has_steward
+        convened = role in (InvitationRole.RESIDENT, InvitationRole.FUNDER, InvitationRole.BACKBONE)
+        if convenes and (convened or first_steward):
+            return IssuedAs.BACKBONE
+    if role is InvitationRole.BACKBONE_STEWARD and viewer.instance_admin and backbone_is_empty:
+        return IssuedAs.ADMIN if viewer.account_id is not None else IssuedAs.OPERATOR
+    return None
+
+
+def invitation_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """One's own invitations; a partner's stewards all of its; the backbone those it issued.
+
+    Twin of the api_read policy on invitation (migration 0051).
+    """
+    if not viewer.in_person:
+        return false()
+    return or_(
+        Invitation.invited_by == viewer.account_id,
+        _in(Invitation.partner_id, viewer.steward_of),  # type: ignore[arg-type]
+        and_(
+            _in(Invitation.collaborative_id, viewer.backbone_of),  # type: ignore[arg-type]
+            Invitation.issued_as == IssuedAs.BACKBONE,
+        ),
+    )
+
+
+def can_manage_membership(viewer: Viewer, membership: Membership) -> bool:
+    """Stewards keep their partner's staff and stewards; the backbone residents, funders'
+    people and its own staff. Nobody changes an admin's membership through the API."""
+    if not viewer.in_person:
+        return False
+    if membership.role in STEWARDED_ROLES:
+        return membership.partner_id in viewer.steward_of
+    if membership.role in CONVENED_ROLES:
+        return membership.collaborative_id in viewer.backbone_of
+    return False
+
+
+def can_leave(viewer: Viewer, membership: Membership) -> bool:
+    """Anyone may give up a membership of their own (the last steward aside)."""
+    return viewer.in_person and membership.account_id == viewer.account_id
+
+
+def membership_managed(viewer: Viewer) -> ColumnElement[bool]:
+    """Memberships the viewer keeps, and its own: SQL twin of can_manage_membership."""
+    if not viewer.in_person:
+        return false()
+    return or_(
+        Membership.account_id == viewer.account_id,
+        and_(
+            col(Membership.role).in_(STEWARDED_ROLES),
+            _in(Membership.partner_id, viewer.steward_of),  # type: ignore[arg-type]
+        ),
+        and_(
+            col(Membership.role).in_(CONVENED_ROLES),
+            _in(Membership.collaborative_id, viewer.backbone_of),  # type: ignore[arg-type]
+        ),
+    )
+
+
+def can_manage_api_keys(viewer: Viewer, partner_id: UUID) -> bool:
+    """A partner's stewards, in person, issue, rotate and revoke its systems' keys."""
+    return viewer.in_person and partner_id in viewer.steward_of
+
+
+def api_key_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """Twin of the api_read policy on api_key (migration 0050): its partner's stewards."""
+    if not viewer.in_person:
+        return false()
+    return _in(ApiKey.partner_id, viewer.steward_of)  # type: ignore[arg-type]

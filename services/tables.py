@@ -15,6 +15,7 @@ from services.governance.models import (
     ProposalVote,
 )
 from services.indicators.models import Indicator, IndicatorDimension
+from services.invitations.models import Invitation
 from services.measures.models import (
     MeasureContribution,
     MeasureDimension,
@@ -47,6 +48,7 @@ __all__ = [
     "Indicator",
     "IndicatorDimension",
     "IndicatorVersion",
+    "Invitation",
     "MeasureContribution",
     "MeasureDimension",
     "MeasureVisibilityChange",

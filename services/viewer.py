@@ -54,11 +54,27 @@ class Grant:
 
 
 @dataclass(frozen=True, slots=True)
+class Identity:
+    """What the identity provider vouched for in a verified token: its subject, and its
+    e-mail address only when the provider says it verified it (`email_verified`)."""
+
+    subject: str
+    email: str | None = None  # normalized (services/invitations/emails.py)
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Viewer:
     account_id: UUID | None = None
     grants: tuple[Grant, ...] = ()
     api_key_id: UUID | None = None
     scopes: frozenset[Scope] | None = None  # an API key's; None for people and anonymous
+    # An instance admin creates collaboratives and names their first backbone stewards; the
+    # flag reads nothing (row-level security gives it no row to read).
+    instance_admin: bool = False
+    # A person signed in with the identity provider: set for every bearer token, and alone
+    # (no account) for a newcomer, who may only redeem an invitation.
+    identity: Identity | None = None
 
     def may(self, scope: Scope) -> bool:
         """Whether the viewer's credential allows `scope` (people: always; keys: if held)."""
@@ -67,6 +83,16 @@ class Viewer:
     @property
     def is_anonymous(self) -> bool:
         return self.account_id is None and self.api_key_id is None
+
+    @property
+    def is_newcomer(self) -> bool:
+        """Signed in, but without an account yet: only an invitation brings one in."""
+        return self.identity is not None and self.account_id is None
+
+    @property
+    def in_person(self) -> bool:
+        """A person with an account (not a partner system's key, nor a newcomer)."""
+        return self.account_id is not None and self.api_key_id is None
 
     @property
     def member_of(self) -> frozenset[UUID]:

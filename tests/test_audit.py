@@ -302,6 +302,7 @@ REACH = {
     "indicator": "own",
     "indicator_dimension": "members",
     "indicator_version": "members",
+    "invitation": "private",  # its partner's people and whoever changed it; never its code
     "measure_contribution": "measure",
     "measure_dimension": "measure",
     "measure_visibility_change": "private",

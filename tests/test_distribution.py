@@ -61,6 +61,11 @@ GLOBAL: dict[str, tuple[Kind, str]] = {
 }
 
 KNOWN_VIOLATIONS: dict[str, str] = {
+    "invitation": (
+        "a code is redeemed by someone who belongs to nothing yet, so it is found by its hash "
+        "alone, unique across the instance; under Citus the code would carry its "
+        "collaborative and the unique index would become (collaborative_id, code_hash)"
+    ),
     "audit_event": (
         "changes to global tables (account, persisted_document) are recorded without a "
         "collaborative, so `collaborative_id` may be NULL and the key is `id` alone; making "

@@ -30,7 +30,7 @@ from api.migrate import upgrade
 from api.settings import Settings
 from bench.requests import Kind, email, kinds
 from seeds.synthetic import SIZES, seed_synthetic, synthetic_id
-from services.viewer import ANONYMOUS, Viewer
+from services.viewer import ANONYMOUS, Identity, Viewer
 from tests.database import TestServer
 
 DATABASE = "tablero_hot_paths"
@@ -131,7 +131,9 @@ async def viewer_for(synthetic: Synthetic, kind: Kind, database: Database) -> Vi
     if kind.viewer is None:
         return ANONYMOUS
     async with database.unit_of_work(ANONYMOUS) as session:
-        return await viewer_of(Credentials(subject=email(SIZE, kind.viewer)), session)
+        return await viewer_of(
+            Credentials(identity=Identity(subject=email(SIZE, kind.viewer))), session
+        )
 
 
 def sequential_scans(plan: Any) -> list[str]:

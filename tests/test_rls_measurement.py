@@ -53,6 +53,7 @@ async def become_api(
             "partner_ids": uuids(*partner_ids),
             "steward_of": uuids(*steward_of),
             "backbone_of": uuids(*backbone_of),
+            "instance_admin": "",
         },
     )
 

@@ -1,4 +1,4 @@
-"""updateCollaborative: the backbone keeps the table's profile, languages and time zone."""
+"""updateCollaborative: the backbone keeps the table's profile, languages, time zone and rules."""
 
 from __future__ import annotations
 
@@ -27,6 +27,21 @@ class UpdateCollaborativeInput:
         default=UNSET,
         description="Days partners have to report after a period ends (0 to 366); null: the "
         "backbone releases periods by hand.",
+    )
+    default_language: str | None = strawberry.field(
+        default=UNSET,
+        description="One of the languages: every base text takes its translation into it "
+        "(each must have one), and the old default's texts become translations.",
+    )
+    min_partners: int | None = strawberry.field(
+        default=UNSET, description="Only higher (2 to 100): a lower one is proposed and ratified."
+    )
+    min_cell: int | None = strawberry.field(
+        default=UNSET, description="Only higher (1 to 10000): a lower one is proposed and ratified."
+    )
+    max_dominance_share: float | None = strawberry.field(
+        default=UNSET,
+        description="Only lower (0.5 to 1): a higher one is proposed and ratified.",
     )
 
 

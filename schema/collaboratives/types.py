@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
+from schema.accounts.types import Invitation, InvitationStatusEnum, Member
 from schema.actions.queries import action_items_of
 from schema.actions.types import ActionItem, ActionItemStatusEnum
 from schema.agenda.types import Domain, Result
@@ -20,6 +21,7 @@ from schema.enums import (
     GranularityEnum,
     IndicatorStatusEnum,
     QuadrantEnum,
+    RoleEnum,
     SharedMeasureStatusEnum,
     VisibilityEnum,
 )
@@ -41,6 +43,7 @@ from schema.relay import (
     to_global_id,
 )
 from schema.releases.types import Release, ReportingPeriod
+from services.accounts import memberships
 from services.agenda import service as agenda
 from services.audit import service as audit
 from services.collaboratives import service as collaboratives
@@ -50,6 +53,7 @@ from services.dimensions import service as dimensions
 from services.governance import reading as governance
 from services.governance.tally import Rule
 from services.indicators import service as indicators
+from services.invitations import service as invitation_service
 from services.measures import service as measures
 from services.measures import shared as shared_measures
 from services.pagination import PageRequest
@@ -146,6 +150,55 @@ class Collaborative(Node):
         )
         return await connection_of(
             info, listing, AuditEvent.from_model, PageRequest(first, after, last, before)
+        )
+
+    @strawberry.field(
+        description="The people whose roles the viewer keeps (a partner's stewards its staff "
+        "and stewards; the backbone residents, funders' people and its own staff), and the "
+        "viewer's own roles, oldest first."
+    )
+    async def members(
+        self,
+        info: Info[Context, None],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        partner_ids: list[strawberry.ID] | None = None,
+        roles: list[RoleEnum] | None = None,  # type: ignore[valid-type]
+    ) -> Connection[Member] | None:
+        listing = memberships.members_in(
+            viewer=info.context.viewer,
+            collaborative_id=self.raw_id,
+            partner_ids=raw_ids(partner_ids, "Partner") if partner_ids is not None else None,
+            roles=roles,
+        )
+        return await connection_of(
+            info, listing, Member.from_model, PageRequest(first, after, last, before)
+        )
+
+    @strawberry.field(
+        description="The invitations the viewer keeps (its own, its partner's as steward, the "
+        "backbone's as backbone), newest first. Never their codes."
+    )
+    async def invitations(
+        self,
+        info: Info[Context, None],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        statuses: list[InvitationStatusEnum] | None = None,  # type: ignore[valid-type]
+        partner_ids: list[strawberry.ID] | None = None,
+    ) -> Connection[Invitation] | None:
+        listing = invitation_service.invitations_in(
+            viewer=info.context.viewer,
+            collaborative_id=self.raw_id,
+            statuses=statuses or (),
+            partner_ids=raw_ids(partner_ids, "Partner") if partner_ids is not None else None,
+        )
+        return await connection_of(
+            info, listing, Invitation.from_model, PageRequest(first, after, last, before)
         )
 
     @strawberry.field(description="The themes of the common agenda.")

@@ -1,4 +1,5 @@
-"""proposeRuleChange: the table changes its own ratification rule by a ratified vote."""
+"""proposeRuleChange: the table changes its own ratification and suppression rules by a
+ratified vote."""
 
 from __future__ import annotations
 
@@ -15,11 +16,20 @@ from schema.relay import raw_id
 from services.governance import rules
 
 
-@strawberry.input(description="Only the parts of the rule given would change.")
+@strawberry.input(description="Only the parts of the rules given would change.")
 class RatificationRuleChangesInput:
     quorum: int | None = None
     resident_majority: float | None = None
     organization_majority: float | None = None
+    min_partners: int | None = strawberry.field(
+        default=None, description="Suppression: partners a published cell needs (2 to 100)."
+    )
+    min_cell: int | None = strawberry.field(
+        default=None, description="Suppression: people a published cell needs (1 to 10000)."
+    )
+    max_dominance_share: float | None = strawberry.field(
+        default=None, description="Suppression: the share one partner may hold (0.5 to 1)."
+    )
 
 
 @strawberry.input

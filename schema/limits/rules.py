@@ -80,6 +80,8 @@ BY_COORDINATE: dict[str, ListSize] = {
     "Proposal.votes": Fixed(30),
     "Proposal.comments": Fixed(20),
     "Viewer.memberships": Fixed(5),
+    "RedeemInvitationPayload.roles": Fixed(2),
+    "CreateCollaborativePayload.invitations": Fixed(10),  # founding.MAX_STEWARDS
 }
 
 # Work beyond the objects a field returns, counted once per time the field is resolved.

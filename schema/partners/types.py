@@ -26,6 +26,7 @@ from services.partners.models import Partner as PartnerModel
 from services.partners.models import PartnerKind, ProfileVisibility
 
 if TYPE_CHECKING:
+    from schema.accounts.types import ApiKey
     from schema.actions.types import ActionItem
     from schema.collaboratives.types import Collaborative
     from schema.measures.types import Measure
@@ -102,6 +103,31 @@ class Partner(Node):
         )
         return await connection_of(
             info, listing, Measure.from_model, PageRequest(first, after, last, before)
+        )
+
+    @strawberry.field(
+        description="This partner's systems' API keys, newest first: for its stewards only "
+        "(empty for everyone else). Never their secrets."
+    )
+    async def api_keys(
+        self,
+        info: Info[Context, None],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        include_inactive: bool = False,
+    ) -> Connection[Annotated[ApiKey, strawberry.lazy("schema.accounts.types")]] | None:
+        from schema.accounts.types import ApiKey
+        from services.accounts import keys
+
+        listing = keys.keys_of(
+            viewer=info.context.viewer,
+            partner_id=self.model.id,
+            include_inactive=include_inactive,
+        )
+        return await connection_of(
+            info, listing, ApiKey.from_model, PageRequest(first, after, last, before)
         )
 
     @strawberry.field(description="This partner's commitments, for those who may see them.")

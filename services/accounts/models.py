@@ -33,6 +33,9 @@ class Account(SQLModel, table=True):
     subject: str = Field(max_length=255, unique=True)
     email: str = Field(max_length=320, unique=True)
     display_name: str = Field(max_length=200)
+    # Creates collaboratives and names their first backbone stewards; reads no private data
+    # (nothing in row-level security reads this flag for reading).
+    instance_admin: bool = Field(default=False, sa_column_kwargs={"server_default": "false"})
     created_at: datetime | None = created_at_field()
 
 
@@ -78,6 +81,9 @@ class ApiKey(SQLModel, table=True):
         # Tenant keys include the tenant (Citus-ready); the hash index serves the lookup.
         UniqueConstraint("collaborative_id", "key_hash"),
         CheckConstraint(f"scopes <@ '{ALL_SCOPES}'::varchar[]", name="known_scopes"),
+        ForeignKeyConstraint(
+            ["collaborative_id", "replaced_by"], ["api_key.collaborative_id", "api_key.id"]
+        ),
     )
 
     collaborative_id: UUID = Field(foreign_key="collaborative.id", primary_key=True)
@@ -94,3 +100,9 @@ class ApiKey(SQLModel, table=True):
     )
     created_at: datetime | None = created_at_field()
     revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # Optional: the key stops working then (a rotated key's grace period ends then too).
+    expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # When the key last authenticated, to the minute (kept out of the audit trail).
+    last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # The key that replaced this one when it was rotated.
+    replaced_by: UUID | None = None

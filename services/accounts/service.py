@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.accounts.models import Account, ApiKey
 from services.partners.models import PartnerKind
-from services.viewer import DEFAULT_KEY_SCOPES, Grant, Role, Scope, Viewer
+from services.viewer import DEFAULT_KEY_SCOPES, Grant, Identity, Role, Scope, Viewer
 
 API_KEY_PREFIX = "tbk_"
 
@@ -34,26 +34,34 @@ def hash_api_key(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def viewer_for_subject(*, session: AsyncSession, subject: str) -> Viewer | None:
-    """The viewer of a token's subject, or None when no account has that subject."""
+async def viewer_for_identity(*, session: AsyncSession, identity: Identity) -> Viewer:
+    """The viewer of a verified identity: its account's, or a newcomer's without one."""
     rows = (
         await session.exec(
-            text("SELECT * FROM tablero_identity_for_subject(:subject)").bindparams(subject=subject)
+            text("SELECT * FROM tablero_identity_for_subject(:subject)").bindparams(
+                subject=identity.subject
+            )
         )
     ).all()
     if not rows:
-        return None
+        return Viewer(identity=identity)
     grants = tuple(
         Grant(collaborative_id=r.collaborative_id, role=Role(r.role), partner_id=r.partner_id)
         for r in rows
         if r.collaborative_id is not None
     )
-    return Viewer(account_id=rows[0].account_id, grants=grants)
+    return Viewer(
+        account_id=rows[0].account_id,
+        grants=grants,
+        instance_admin=bool(rows[0].instance_admin),
+        identity=identity,
+    )
 
 
 async def viewer_for_api_key(*, session: AsyncSession, secret: str) -> Viewer | None:
     """A partner system acts as staff of its partner, a funder's as funder staff (never as a
-    member of the table), within its key's scopes; None for an unknown or revoked key."""
+    member of the table), within its key's scopes; None for an unknown, expired or revoked
+    key. The lookup also notes the key's last use (to the minute)."""
     row = (
         await session.exec(
             text("SELECT * FROM tablero_identity_for_api_key(:key_hash)").bindparams(
@@ -100,3 +108,27 @@ async def own_account(*, session: AsyncSession, viewer: Viewer) -> Account | Non
     if viewer.account_id is None:
         return None
     return await session.get(Account, viewer.account_id)
+
+
+async def grant_instance_admin(
+    *, session: AsyncSession, email: str, subject: str | None, name: str | None
+) -> Account:
+    """For the owner's command line: flag an account (created for `subject` if there is
+    none with this address) as an instance admin."""
+    from services.errors import DomainError, ErrorCode
+    from services.invitations.emails import checked_email
+
+    address = checked_email(email)
+    account = (await session.exec(select(Account).where(Account.email == address))).first()
+    if account is None:
+        if not subject:
+            raise DomainError.single(
+                ("subject",),
+                ErrorCode.REQUIRED,
+                f"no account has {address}: give its identity provider's subject to create it",
+            )
+        account = Account(subject=subject, email=address, display_name=name or address)
+    account.instance_admin = True
+    session.add(account)
+    await session.flush()
+    return account

@@ -1,7 +1,10 @@
-"""Changing the ratification rule itself: only by a proposal ratified under the current rule.
+"""Changing the table's rules by a proposal ratified under the current rule: the
+ratification rule itself, and the suppression rules of published aggregates.
 
 The backbone cannot lower a quorum or a group's threshold alone, or institutions could end
-up outvoting residents; the table changes its own rule the way it adopts anything else.
+up outvoting residents, nor publish more about partners (a lower minimum, a higher
+dominance share); the table changes its own rules the way it adopts anything else. (The
+backbone strengthens the suppression rules at once, with updateCollaborative.)
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services import policy
+from services.collaboratives import privacy
 from services.collaboratives.models import Collaborative
 from services.crud import fetch_one
 from services.errors import DomainError, ErrorCode, Problem, not_found
@@ -35,7 +39,11 @@ def checked_rule(current: Collaborative, changes: Mapping[str, Any]) -> dict[str
         at = ("changes", camel(name))
         if value is None:
             continue
-        if name == "quorum":
+        if name in privacy.SUPPRESSION:
+            if problem := privacy.out_of_range(name, value, at):
+                problems.append(problem)
+                continue
+        elif name == "quorum":
             if not 1 <= value <= MAX_QUORUM:
                 problems.append(Problem(at, ErrorCode.OUT_OF_RANGE, f"1 to {MAX_QUORUM} votes"))
                 continue
@@ -64,7 +72,8 @@ async def propose_rule_change(
     rationale: str,
     closes_at: datetime | None = None,
 ) -> Proposal:
-    """A new quorum or group threshold, applied only if ratified under the current rule."""
+    """A new quorum, group threshold or suppression rule, applied only if ratified under the
+    current rule; a suppression rule applies from the next release."""
     collaborative = await fetch_one(session, Collaborative, collaborative_id)
     if collaborative is None or not policy.can_take_part(viewer, collaborative.id):
         raise not_found(("collaborativeId",), "collaborative")

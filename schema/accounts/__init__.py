@@ -1,0 +1,1 @@
+"""GraphQL types and mutations of people: invitations, members, API keys, new collaboratives."""

@@ -1,0 +1,1 @@
+"""Invitations: single-use, expiring codes that bring people into a collaborative."""
