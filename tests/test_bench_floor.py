@@ -168,8 +168,9 @@ async def test_the_floor_hides_a_partners_private_measures_from_members(bench: B
 async def test_nobody_reads_a_funders_aggregate_through_the_floor(bench: Bench) -> None:
     # when nobody asks for the shared measure's aggregate
     api, floor = await bench.both("funder-aggregate", viewer=None)
-    # then neither answers with cells
-    assert api.json()["data"] is None
+    # then neither answers with cells: the API nulls the field it did not find
+    assert api.json()["data"] == {"aggregate": None}
+    assert [e["extensions"]["code"] for e in api.json()["errors"]] == ["NOT_FOUND"]
     assert "data" not in floor.json()
     assert floor.json()["errors"]
 

@@ -199,11 +199,15 @@ async def test_without_a_viewer_no_contact_is_readable_and_only_public_partners_
     assert sorted(public) == sorted([tenants.a_public.id, tenants.b_public.id])
 
 
-async def test_api_keys_are_never_readable_by_the_api_role_whatever_the_viewer(
+async def test_a_keys_hash_is_never_readable_and_a_revoked_key_stays_revoked_whatever_the_viewer(
     connection, tenants: Tenants
 ) -> None:
-    # given, as the owner, the keys exist
+    # given, as the owner, the keys exist and one of A's is revoked
     assert await column(connection, "SELECT count(*) FROM api_key") == [4]
+    await connection.execute(
+        text("UPDATE api_key SET revoked_at = now() WHERE partner_id = :p"),
+        {"p": tenants.a_secret.id},
+    )
     # when the viewer claims every power over every partner
     everything = [tenants.a, tenants.b]
     partners = [p.id for p in (tenants.a_public, tenants.a_secret, tenants.b_secret)]
@@ -215,10 +219,11 @@ async def test_api_keys_are_never_readable_by_the_api_role_whatever_the_viewer(
         steward_of=partners,
         backbone_of=everything,
     )
-    # then
+    # then no hash is ever read, and the revoked key cannot be brought back nor outlive its day
     message = await refused(connection, "SELECT key_hash FROM api_key")
     assert "permission denied" in message
-    await refused(connection, "UPDATE api_key SET revoked_at = NULL")
+    revived = await refused(connection, "UPDATE api_key SET revoked_at = NULL")
+    assert "a revoked API key stays revoked" in revived
     # and only a key's own hash finds it, through the one narrow function
     unknown = await column(
         connection, "SELECT api_key_id FROM tablero_identity_for_api_key(:h)", h="0" * 64
@@ -226,15 +231,42 @@ async def test_api_keys_are_never_readable_by_the_api_role_whatever_the_viewer(
     assert unknown == []
 
 
-async def test_no_policy_lets_the_api_role_at_api_keys(connection) -> None:
-    # when
-    policies = await column(
+async def test_only_a_partners_stewards_reach_its_keys_rows(connection, tenants: Tenants) -> None:
+    # given A's secret partner's steward, and a resident of A
+    await become_api(
         connection,
-        "SELECT policyname FROM pg_policies WHERE tablename = 'api_key' AND :role = ANY (roles)",
-        role=API_ROLE,
+        account_id=tenants.a_account,
+        member_of=[tenants.a],
+        partner_ids=[tenants.a_secret.id],
+        steward_of=[tenants.a_secret.id],
+    )
+    # then the steward reads and changes its partner's key alone
+    assert await column(connection, "SELECT partner_id FROM api_key") == [tenants.a_secret.id]
+    changed = await connection.execute(
+        text("UPDATE api_key SET expires_at = now() + interval '1 day' RETURNING partner_id")
+    )
+    assert [r.partner_id for r in changed] == [tenants.a_secret.id]
+    # and nobody without a stewardship reaches any key
+    await become_api(connection, account_id=tenants.a_account, member_of=[tenants.a])
+    assert await column(connection, "SELECT count(*) FROM api_key") == [0]
+    untouched = await connection.execute(text("UPDATE api_key SET expires_at = now()"))
+    assert untouched.rowcount == 0
+
+
+async def test_every_policy_on_api_keys_asks_for_a_stewardship(connection) -> None:
+    # when
+    policies = await connection.execute(
+        text(
+            "SELECT policyname, coalesce(qual, '') || coalesce(with_check, '') AS rule"
+            " FROM pg_policies WHERE tablename = 'api_key' AND :role = ANY (roles)"
+            " ORDER BY policyname"
+        ),
+        {"role": API_ROLE},
     )
     # then
-    assert policies == []
+    rules = {r.policyname: r.rule for r in policies}
+    assert sorted(rules) == ["api_create", "api_read", "api_update"]
+    assert all("tablero_steward_of()" in rule for rule in rules.values()), rules
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -387,7 +419,6 @@ async def test_a_steward_changes_its_own_partners_visibility_in_raw_sql(
         "partner",
         "partner_contact",
         "account",
-        "membership",
         "api_key",
         "performance_measure",
         "observation",
@@ -425,6 +456,7 @@ async def test_the_api_role_may_delete_only_links_and_targets(connection) -> Non
         "indicator_dimension",
         "measure_contribution",
         "measure_dimension",
+        "membership",  # removeMember, by whoever holds the reach (migration 0021's policy)
         "persisted_document",  # clients' own persisted queries, the oldest dropped (never trusted)
         "rate_limit_usage",  # the processes delete minutes that have passed
         "target",

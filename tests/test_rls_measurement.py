@@ -63,10 +63,12 @@ async def names(connection: AsyncConnection, sql: str) -> set[str]:
 
 
 async def api_keys_are_out_of_reach(connection: AsyncConnection) -> None:
-    """API keys are read only through tablero_identity_for_api_key(), never selected."""
+    """A key's hash is never selected (only tablero_identity_for_api_key() compares it), and
+    nobody but a partner's stewards reads its keys' rows (none exist here)."""
     with pytest.raises(DBAPIError, match="permission denied"):
         async with connection.begin_nested():
-            await connection.execute(text("SELECT id FROM api_key"))
+            await connection.execute(text("SELECT key_hash FROM api_key"))
+    assert (await connection.execute(text("SELECT count(*) FROM api_key"))).scalar_one() == 0
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def test_prod_refuses_to_start_without_a_secret_and_a_database(
     with pytest.raises(ValidationError) as refused:
         Settings()
     message = str(refused.value)
-    assert "TABLERO_JWT_SECRET or TABLERO_JWKS_URL" in message
+    assert "TABLERO_JWT_SECRET, TABLERO_JWKS_URL or TABLERO_OIDC_ISSUER" in message
     assert "TABLERO_DATABASE_URL" in message
 
 

@@ -31,7 +31,7 @@ from api.settings import Settings
 from seeds.demo import SLUG, seed_demo
 from services.accounts import service as accounts
 from services.collaboratives.models import Collaborative
-from services.viewer import ANONYMOUS, Role
+from services.viewer import ANONYMOUS, Identity, Role
 from tests.factories import DEMO_TODAY, make_account, make_member
 from tests.standby import NoStandbyError, Pair, start_pair
 
@@ -155,8 +155,9 @@ async def test_a_partners_people_read_its_private_rows_on_the_standby_and_nobody
         seen = {}
         for who in ("staff", "resident", "backbone", "funder"):
             async with standby.session(ANONYMOUS) as session:
-                viewer = await accounts.viewer_for_subject(session=session, subject=f"{who}@{DEMO}")
-            assert viewer is not None
+                identity = Identity(subject=f"{who}@{DEMO}")
+                viewer = await accounts.viewer_for_identity(session=session, identity=identity)
+            assert not viewer.is_newcomer
             async with standby.session(viewer) as session:
                 seen[who] = await session.scalar(private)
     finally:
