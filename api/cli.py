@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import signal
 import socket
 import sys
@@ -180,7 +181,6 @@ def serve(
     """Migrate, seed the demo into an empty database, and serve the API."""
     import uvicorn
 
-    from api.app import create_app
     from api.logs import logging_config
 
     try:
@@ -196,10 +196,16 @@ def serve(
         asyncio.run(check_reachable(urls.api))
     except CommandError as e:
         raise _fail(e) from e
-    app_settings = settings.model_copy(update={"database_url": urls.api})
-    typer.echo(f"Tablero on http://{settings.host}:{settings.port}/graphql")
+    # Each server process builds its app from the environment (api/worker.py): with the
+    # database this command chose, as the API role.
+    os.environ["TABLERO_DATABASE_URL"] = urls.api
+    workers = settings.workers or 1
+    processes = f" ({workers} processes)" if workers > 1 else ""
+    typer.echo(f"Tablero on http://{settings.host}:{settings.port}/graphql{processes}")
     uvicorn.run(
-        create_app(app_settings),
+        "api.worker:app",
+        factory=True,
+        workers=workers,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.value,

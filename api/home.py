@@ -23,20 +23,6 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 LISTED_DASHBOARDS = 50
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'self'; img-src 'self' data:"
 
-DASHBOARD_QUERY = """query Dashboard {{
-  dashboard(collaborativeSlug: "{collaborative}", slug: "{slug}") {{
-    title
-    description
-    panels {{
-      title
-      chart
-      subject {{ name }}
-      series {{ points {{ label value }} latestVsForecast }}
-    }}
-  }}
-}}
-"""
-
 PAGE = """<!doctype html>
 <html lang="en">
 <head>
@@ -75,10 +61,9 @@ def title_of(text: str, name: str) -> str:
     return first[0].lstrip("# ").strip() if first else name
 
 
-def dashboard_link(collaborative: str, slug: str, *, graphiql: bool) -> str:
-    """Where a public dashboard is read: GraphiQL preloaded with it, or its JSON."""
-    query = quote(DASHBOARD_QUERY.format(collaborative=collaborative, slug=slug))
-    return f"/graphql#query={query}" if graphiql else f"/graphql?query={query}"
+def dashboard_link(collaborative: str, slug: str) -> str:
+    """Where people read a public dashboard: its page (api/dashboard_page.py)."""
+    return f"/c/{quote(collaborative, safe='')}/{quote(slug, safe='')}"
 
 
 class Home:
@@ -98,7 +83,7 @@ class Home:
                 raise
             found = []  # the rest of the page still helps while the database is away
         items = [
-            f'<li><a href="{escape(dashboard_link(c.slug, d.slug, graphiql=self.graphiql))}">'
+            f'<li><a href="{escape(dashboard_link(c.slug, d.slug))}">'
             f"{escape(d.title)}</a> <span class=quiet>{escape(c.name)}</span></li>"
             for c, d in found
         ]

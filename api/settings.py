@@ -5,6 +5,7 @@ Building a Settings has no side effects: no engine, no server, no file is touche
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Self
@@ -14,6 +15,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from api.cors import DEV_ORIGINS, origin_pattern
+
+MOST_DEFAULT_WORKERS = 4  # beyond, the database's CPUs, not the API's, bound a small host
 
 DEV_JWT_SECRET = "tablero-dev-secret-change-me-0123456789abcdef"
 
@@ -112,6 +115,11 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     # Proxies trusted to say the client's address (X-Forwarded-For), as uvicorn takes it.
     forwarded_allow_ips: str = "127.0.0.1"
+    # Server processes `tablero serve` runs on one port, each with its own connection pool
+    # (DATABASE_POOL_SIZE, and as many again at peaks). Unset: one per CPU (at most 4) in
+    # prod; one in dev, where a single process keeps logs in order and import progress in
+    # one place (docs/scaling.md).
+    workers: int | None = Field(default=None, ge=1, le=64)
 
     # What one request may ask (README: Limits). A list multiplies its items' cost by its
     # page size; the budget refuses a query before it runs.
@@ -193,6 +201,9 @@ class Settings(BaseSettings):
             self.log_format = LogFormat.JSON
         if "cors_origins" not in self.model_fields_set and self.environment is Environment.DEV:
             self.cors_origins = DEV_ORIGINS
+        if self.workers is None:
+            prod = self.environment is Environment.PROD
+            self.workers = min(os.cpu_count() or 1, MOST_DEFAULT_WORKERS) if prod else 1
         return self
 
     @model_validator(mode="after")

@@ -32,6 +32,7 @@ from typing import Any
 import asyncpg
 
 from api import embedded
+from api.settings import MOST_DEFAULT_WORKERS
 from bench.requests import Kind, email, kinds
 from seeds.synthetic import SIZES, Size, slug_of, synthetic_id
 from tests.processes import clean_env, free_port, serving, tablero, wait_until_ready
@@ -140,6 +141,12 @@ def main() -> None:
     parser.add_argument("--kinds", help="comma-separated kinds (default: every one)")
     parser.add_argument("--no-floor", action="store_true", help="the API alone")
     parser.add_argument("--data-dir", type=Path, help="keep the database here between runs")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=min(os.cpu_count() or 1, MOST_DEFAULT_WORKERS),
+        help="server processes of the API and of the floor each (prod's default)",
+    )
     args = parser.parse_args()
     sizes = [SIZES[s.strip().upper()] for s in args.sizes.split(",")]
     levels = [int(c) for c in args.concurrency.split(",")]
@@ -149,10 +156,11 @@ def main() -> None:
         )
         db = embedded.start(data_dir)
         api_port, floor_port = free_port(), free_port()
-        env = environment(db, api_port)
+        env = environment(db, api_port) | {"TABLERO_WORKERS": str(args.workers)}
         print(
             f"Tablero bench, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()},"
-            f" {os.cpu_count()} cores, Python {platform.python_version()}"
+            f" {os.cpu_count()} cores, Python {platform.python_version()},"
+            f" {args.workers} server processes each for the API and the floor"
         )
         run("migrate", env=env)
         for size in sizes:

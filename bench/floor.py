@@ -919,6 +919,11 @@ def create_app(floor: Floor) -> Starlette:
     )
 
 
+def app_from_environment() -> Starlette:
+    """The floor for one server process (uvicorn's `factory=True`), configured as the API is."""
+    return create_app(Floor.from_settings(Settings()))  # type: ignore[call-arg]
+
+
 def main() -> None:
     import uvicorn
 
@@ -927,9 +932,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8001)
     args = parser.parse_args()
     settings = Settings()  # type: ignore[call-arg]
-    # uvloop and httptools when installed ("auto"), as uvicorn picks them for the API.
+    # As many processes as the API runs (TABLERO_WORKERS), uvloop and httptools when
+    # installed ("auto"), as uvicorn picks them for the API.
     uvicorn.run(
-        create_app(Floor.from_settings(settings)),
+        "bench.floor:app_from_environment",
+        factory=True,
+        workers=settings.workers,
         host=args.host,
         port=args.port,
         log_level=settings.log_level.value,

@@ -152,6 +152,61 @@ async def test_a_stronger_rule_applies_from_the_next_release_and_the_last_one_st
     assert revised["reason"] in ("TOO_FEW_PARTNERS", "REVISION")
 
 
+async def test_a_ratified_weaker_rule_leaves_released_cells_and_applies_from_the_next_release(
+    client, session, settings: Settings
+) -> None:
+    # given Q1 released by race under the default rules: its white cell too small to show
+    fixture = await build_fixture(session, settings)
+    backbone = await make_member(
+        session,
+        fixture.collaborative,
+        Role.BACKBONE,
+        await make_partner(session, fixture.collaborative, kind=PartnerKind.BACKBONE),
+    )
+    table = {
+        "collaborative": fixture.collaborative,
+        "as": {
+            "backbone": bearer(settings, backbone),
+            "resident1": fixture.viewers["resident"],
+            "resident2": bearer(
+                settings, await make_member(session, fixture.collaborative, Role.RESIDENT)
+            ),
+            "staff": fixture.viewers["staff of A"],
+        },
+    }
+    await release(session, fixture, Q1)
+    query = {"of": fixture.of, "by": ["race_ethnicity"], "from": "2025-01-01", "to": "2025-03-31"}
+
+    async def cells() -> dict[str, dict[str, Any]]:
+        body = await graphql(client, AGGREGATE, query, fixture.viewers["funder"])
+        found = body["data"]["aggregate"]["cells"]
+        return {c["breakdown"][0]["category"]: c for c in found}
+
+    published = await cells()
+    assert (published["white"]["value"], published["white"]["reason"]) == (None, "SMALL_CELL")
+    # when the table ratifies a smaller minimum cell
+    proposed = await propose(client, table, minCell=5)
+    assert proposed["userErrors"] == []
+    for who in ("resident1", "resident2", "staff"):
+        voted = await vote(client, table, proposed["proposal"]["id"], who, "YES")
+        assert voted["userErrors"] == []
+    closed = await close(client, table, proposed["proposal"]["id"])
+    assert closed["proposal"]["status"] == "RATIFIED"
+    assert (await suppression(client, table))["minCell"] == 5
+    # then every released cell reads as published, hidden reasons and all
+    assert await cells() == published
+    # and only a new release of the period decides it under the weaker rule: the white cell
+    # is big enough now, and is withheld only because release 1 hid it (a re-release under
+    # the old rule would still say SMALL_CELL); what was shown stays as shown
+    await release(session, fixture, Q1)
+    revised = await cells()
+    assert {c["release"]["number"] for c in revised.values()} == {2}
+    assert (revised["white"]["value"], revised["white"]["reason"]) == (None, "REVISION")
+    for shown in ("asian", "latino"):
+        assert published[shown]["value"] is not None
+        assert revised[shown]["value"] == published[shown]["value"]
+
+
 async def test_a_new_default_language_takes_every_text_from_its_translation(
     client, session, settings: Settings
 ) -> None:

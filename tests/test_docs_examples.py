@@ -37,6 +37,12 @@ PRINTS = {
         '"title":"Riverside Thrives"',
         '"title":"Riverside Prospera"',
         '"setTranslations":{"subject":{"translations":[',
+        "Founded 'northside' with Northside Together.",
+    ],
+    "people.md": [
+        "Founded 'eastside' with Eastside Together.",
+        "Invitation for ana@eastside.example",
+        "invitation#code=tbi_",
     ],
     "frontend.md": [
         "access-control-allow-origin: http://localhost:5173",

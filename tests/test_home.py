@@ -38,6 +38,7 @@ async def test_the_home_page_links_graphiql_the_guides_and_public_dashboards_onl
     page = response.text
     assert '<a href="/graphql">GraphiQL</a>' in page
     assert "The open board" in page
+    assert f'href="/c/{collaborative.slug}/open"' in page
     assert "Eastside Rising" in page
     assert "The inner board" not in page
     for guide in DOCS.glob("*.md"):
@@ -55,20 +56,28 @@ async def test_a_guide_is_served_as_text_and_nothing_else_is(client) -> None:
         assert (await client.get(path)).status_code == 404, path
 
 
-async def test_in_prod_dashboards_link_their_json_instead_of_graphiql(
+async def test_in_prod_dashboards_link_their_page_and_graphiql_is_not_offered(
     settings, database, connection, session
 ) -> None:
     collaborative = await make_collaborative(session)
     creator = await make_member(session, collaborative, Role.RESIDENT)
     await make_dashboard(
-        session, collaborative, creator, [], title="Open", visibility=ProfileVisibility.PUBLIC
+        session,
+        collaborative,
+        creator,
+        [],
+        slug="open",
+        title="Open",
+        visibility=ProfileVisibility.PUBLIC,
     )
     async with client_with(settings, database, connection, graphiql=False) as client:
         page = (await client.get("/")).text
-        [link] = re.findall(r'href="(/graphql\?query=[^"]+)"', page)
-        answer = await client.get(link.replace("&amp;", "&"))
+        [link] = re.findall(r'href="(/c/[^"]+)"', page)
+        shell = await client.get(link)
     assert "GraphiQL" not in page
-    assert answer.json()["data"]["dashboard"]["title"] == "Open"
+    assert link == f"/c/{collaborative.slug}/open"
+    assert shell.status_code == 200
+    assert shell.headers["content-type"].startswith("text/html")
 
 
 async def test_graphiql_loads_only_tablero_s_own_files_with_their_licences(client) -> None:

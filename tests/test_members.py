@@ -9,8 +9,9 @@ from sqlalchemy.exc import DBAPIError
 
 from api.settings import Settings
 from schema.relay import raw_id, to_global_id
+from services.viewer import Role
 from services.visibility import Visibility
-from tests.factories import graphql, make_api_key
+from tests.factories import graphql, make_api_key, make_member
 from tests.measurement_factories import make_measure
 from tests.people import VIEWER, Town, asks_to_sign_in, codes, make_town
 
@@ -267,4 +268,49 @@ async def test_the_backbones_stewards_are_never_made_its_staff(client, town: Tow
     )
     assert [(e["field"], e["code"]) for e in body["data"]["changeMemberRole"]["userErrors"]] == [
         (["role"], "INVALID")
+    ]
+
+
+async def test_the_backbone_removes_a_funders_person_and_its_own_staff(
+    client, town: Town, connection, session
+) -> None:
+    # given a second person on the backbone's staff, who keeps the convened roles too
+    town.people["backbone_staff"] = await make_member(
+        session, town.collaborative, Role.BACKBONE, town.partners["backbone"]
+    )
+    assert await members(client, town, "backbone_staff") == {
+        email(town, "backbone"): {"BACKBONE"},
+        email(town, "backbone_staff"): {"BACKBONE"},
+        email(town, "funder"): {"FUNDER"},
+        email(town, "resident"): {"RESIDENT"},
+    }
+    assert await members(client, town, "funder") == {email(town, "funder"): {"FUNDER"}}
+    funder = await membership_id(connection, town, "funder", "funder")
+    staff = await membership_id(connection, town, "backbone_staff", "backbone")
+    # when the backbone's steward removes the funder's person and the backbone's staff
+    for member in (funder, staff):
+        body = await graphql(client, REMOVE, {"input": {"id": member}}, town.as_("backbone"))
+        assert body["data"]["removeMember"] == {"removedId": member, "userErrors": []}
+    # then both memberships are gone from the backbone's members
+    assert await members(client, town, "backbone") == {
+        email(town, "backbone"): {"BACKBONE", "PARTNER_STEWARD"},
+        email(town, "resident"): {"RESIDENT"},
+    }
+    # and each removed person reads as nobody's member on their next request, same token
+    for who in ("funder", "backbone_staff"):
+        assert await members(client, town, who) == {}
+        viewer = await graphql(client, VIEWER, headers=town.as_(who))
+        assert viewer["data"]["viewer"]["memberships"] == []
+    # and the trail names the backbone's person as the one who removed them
+    trail = await connection.execute(
+        text(
+            "SELECT row_id, before ->> 'role', after ->> 'role', account_id FROM audit_event"
+            " WHERE table_name = 'membership' AND operation = 'delete'"
+            " AND row_id IN (:funder, :staff) ORDER BY id"
+        ),
+        {"funder": raw_id(funder, "Member"), "staff": raw_id(staff, "Member")},
+    )
+    assert [tuple(r) for r in trail.all()] == [
+        (raw_id(funder, "Member"), "funder", None, town.people["backbone"].id),
+        (raw_id(staff, "Member"), "backbone", None, town.people["backbone"].id),
     ]

@@ -83,3 +83,44 @@ def _serve_stop_and_serve_again(data_dir: Path) -> None:
 
 async def test_serve_answers_stops_cleanly_and_keeps_its_data(tmp_path: Path) -> None:
     await asyncio.to_thread(_serve_stop_and_serve_again, tmp_path / "data")
+
+
+def worker_processes(parent: int) -> list[int]:
+    """The server processes uvicorn started under `parent` (multiprocessing's children)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
+            )
+            command = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields.get("PPid", "0")) == parent and b"multiprocessing" in command:
+            found.append(int(status.parent.name))
+    return found
+
+
+def _serve_with_two_processes(data_dir: Path) -> None:
+    port = free_port()
+    env = clean_env(TABLERO_DATA_DIR=str(data_dir), TABLERO_PORT=str(port), TABLERO_WORKERS="2")
+    with serving(env, port, stop_signal=signal.SIGTERM) as process:
+        workers = worker_processes(process.pid)
+        assert len(workers) == 2
+        with httpx.Client(timeout=30) as client:
+            for _ in range(20):  # connections spread over both; every one is answered
+                response = client.post(
+                    f"http://127.0.0.1:{port}/graphql",
+                    json={"query": "{ viewer { __typename } }"},
+                    headers={"Connection": "close"},
+                )
+                assert response.json()["data"] == {"viewer": {"__typename": "Viewer"}}
+    assert process.returncode == 0
+    assert not [w for w in workers if Path(f"/proc/{w}").exists()]
+    assert not (data_dir / "pgdata" / "postmaster.pid").exists()
+
+
+async def test_serve_runs_several_processes_on_one_port_and_stops_them_all(
+    tmp_path: Path,
+) -> None:
+    await asyncio.to_thread(_serve_with_two_processes, tmp_path / "data")
