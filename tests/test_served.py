@@ -86,7 +86,7 @@ async def test_serve_answers_stops_cleanly_and_keeps_its_data(tmp_path: Path) ->
 
 
 def worker_processes(parent: int) -> list[int]:
-    """The server processes uvicorn started under `parent` (multiprocessing's children)."""
+    """The server processes uvicorn spawned under `parent` (not multiprocessing's tracker)."""
     found = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
@@ -96,7 +96,7 @@ def worker_processes(parent: int) -> list[int]:
             command = (status.parent / "cmdline").read_bytes()
         except OSError:
             continue  # gone meanwhile
-        if int(fields.get("PPid", "0")) == parent and b"multiprocessing" in command:
+        if int(fields.get("PPid", "0")) == parent and b"spawn_main" in command:
             found.append(int(status.parent.name))
     return found
 
