@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from graphql import GraphQLError
 from strawberry.http import process_result
 from strawberry.types import ExecutionResult
@@ -112,5 +113,7 @@ def _headers(errors: Sequence[GraphQLError], status: int) -> dict[str, str]:
 
 
 def _dump(payload: Any) -> bytes:
-    # ASCII: a lone surrogate a client sent, echoed in a message, still encodes
-    return json.dumps(payload, separators=(",", ":")).encode()
+    try:
+        return orjson.dumps(payload)
+    except TypeError:  # a lone surrogate a client sent, echoed in a message: ASCII escapes it
+        return json.dumps(payload, separators=(",", ":")).encode()

@@ -202,14 +202,15 @@ def main() -> None:
                         f"http://127.0.0.1:{api_port}/graphql", kind, size, months,
                         tokens[kind.viewer], concurrency, args.seconds, number,
                     )  # fmt: skip
-                    number = api["next_number"]
+                    # only batches use up numbers (each records months never recorded)
+                    number = api["next_number"] if kind.items > 1 else number
                     floor = None
                     if not args.no_floor:
                         floor = drive(
                             f"http://127.0.0.1:{floor_port}/floor/{kind.name}", kind, size,
                             months, tokens[kind.viewer], concurrency, args.seconds, number,
                         )  # fmt: skip
-                        number = floor["next_number"]
+                        number = floor["next_number"] if kind.items > 1 else number
                         failures += problems(f"floor {kind.name} c={concurrency}", floor)
                     numbers.write_text(str(number))
                     failures += problems(f"Tablero {kind.name} c={concurrency}", api)

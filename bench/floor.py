@@ -55,6 +55,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 import jwt
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -347,8 +348,8 @@ def period_label(granularity: str, start: date) -> str:
 
 
 def dump(data: Any) -> bytes:
-    """The answer as the API writes it (api/graphql.py): compact, ASCII."""
-    return json.dumps({"data": data}, separators=(",", ":")).encode()
+    """The answer as the API writes it (api/answers.py): compact UTF-8, by orjson."""
+    return orjson.dumps({"data": data})
 
 
 def begin(viewer: Viewer, request_id: str) -> str:

@@ -12,10 +12,11 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import bindparam, func, text, true, tuple_
+from sqlalchemy import Select, bindparam, func, text, true, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.exc import IntegrityError
@@ -455,8 +456,20 @@ async def latest_totals(
     """The latest `count` totals of each subject, newest first: one query for a dashboard,
     which walks each subject's totals in the cell index from the newest and stops at
     `count` (a lateral join), never the subject's whole history."""
+    statement = _latest_totals_statement(viewer, count)
+    rows = await session.exec(statement, params={"subject_ids": list(subject_ids)})
+    grouped: dict[UUID, list[ObservationRow]] = {i: [] for i in subject_ids}
+    for row in rows.all():
+        grouped[row.subject_id].append(row)
+    return grouped
+
+
+@lru_cache(maxsize=128)
+def _latest_totals_statement(viewer: Viewer, count: int) -> Select:
+    """Built once per viewer and count (a dashboard asks the same again and again): its
+    lateral subquery makes a column proxy per column, which costs more than running it."""
     subjects = (
-        func.unnest(bindparam("subject_ids", list(subject_ids), type_=ARRAY(PG_UUID)))
+        func.unnest(bindparam("subject_ids", type_=ARRAY(PG_UUID)))
         .table_valued("id")
         .render_derived(name="subject")
     )
@@ -472,16 +485,12 @@ async def latest_totals(
         .limit(count)
         .lateral("latest")
     )
-    statement = (
+    return (
         select(*latest.c)
         .select_from(subjects)
         .join(latest, true())
         .order_by(latest.c.period_start.desc())
     )
-    grouped: dict[UUID, list[ObservationRow]] = {i: [] for i in subject_ids}
-    for row in (await session.exec(statement)).all():
-        grouped[row.subject_id].append(row)
-    return grouped
 
 
 async def revisions_of(
