@@ -20,32 +20,16 @@ from starlette.datastructures import Headers
 from starlette.middleware.gzip import GZipResponder, IdentityResponder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.media import q_values
+
 MINIMUM_BYTES = 1024
 GZIP_LEVEL = 6  # zlib's default: nearly level 9's size at a third of its time
 BROTLI_QUALITY = 5  # brotli's 11 is for static files; 5 beats gzip -6 at about its speed
 
 
-def accepted_encodings(header: str) -> dict[str, float]:
-    """Content codings of an Accept-Encoding header and their q-values."""
-    accepted: dict[str, float] = {}
-    for part in header.split(","):
-        coding, *params = (piece.strip() for piece in part.split(";"))
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if coding:
-            accepted[coding.lower()] = q
-    return accepted
-
-
 def chosen_encoding(header: str) -> str | None:
     """`br`, `gzip` or None (the answer as it is), as the client prefers."""
-    accepted = accepted_encodings(header)
+    accepted = q_values(header)  # content codings and their q-values
     wildcard = accepted.get("*", 0.0)
     ranked = [(accepted.get(c, wildcard), c) for c in ("br", "gzip")]
     q, coding = max(ranked, key=lambda item: item[0])  # br first on a tie

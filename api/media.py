@@ -13,12 +13,13 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 
 
-def _ranges(accept: str) -> dict[str, float]:
-    """Media ranges of an Accept header and their q-values (parameters other than q are
-    ignored: charset=utf-8 is the only one JSON has)."""
-    ranges: dict[str, float] = {}
-    for part in accept.split(","):
-        media, *params = (piece.strip() for piece in part.split(";"))
+def q_values(header: str) -> dict[str, float]:
+    """The items of an Accept-style header (media ranges, content codings), lowercased, with
+    their q-values; parameters other than q are ignored (charset=utf-8 is the only one JSON
+    has). An item named twice keeps its highest q."""
+    values: dict[str, float] = {}
+    for part in header.split(","):
+        item, *params = (piece.strip() for piece in part.split(";"))
         q = 1.0
         for param in params:
             name, _, value = param.partition("=")
@@ -27,16 +28,16 @@ def _ranges(accept: str) -> dict[str, float]:
                     q = float(value)
                 except ValueError:
                     q = 0.0
-        if media:
-            ranges[media.lower()] = max(q, ranges.get(media.lower(), 0.0))
-    return ranges
+        if item:
+            values[item.lower()] = max(q, values.get(item.lower(), 0.0))
+    return values
 
 
 def answer_media_type(accept: str | None) -> str:
     """`application/graphql-response+json` when the client asks for it, else JSON."""
     if not accept:
         return JSON
-    ranges = _ranges(accept)
+    ranges = q_values(accept)
     wildcard = max(ranges.get("*/*", 0.0), ranges.get("application/*", 0.0))
     graphql = ranges.get(GRAPHQL_RESPONSE, 0.0)
     json = ranges.get(JSON, wildcard)
