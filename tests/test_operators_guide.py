@@ -46,6 +46,7 @@ async def served(migrated: TestServer) -> AsyncIterator[tuple[str, dict[str, str
         TABLERO_ENVIRONMENT="prod",
         TABLERO_JWT_SECRET="operators-guide-secret-of-forty-characters",
         TABLERO_METRICS_TOKEN=METRICS_TOKEN,
+        TABLERO_WORKERS="1",  # one process, scraped whole, as the guide says to run it
         **postgres_variables(migrated),
     ) as found:
         yield found
