@@ -7,21 +7,25 @@ TABLERO_DATA_DIR; it stops when the last command using it exits.
 from __future__ import annotations
 
 import asyncio
-import errno
 import os
 import signal
-import socket
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import typer
-from pydantic import ValidationError
-from sqlalchemy.engine import make_url
 
 from api import people, transfer
-from api.settings import Settings, SettingsError
+from api.commands import (
+    CommandError,
+    check_migrated,
+    check_reachable,
+    database_urls,
+    ensure_port_free,
+    fail,
+    load_settings,
+    run_migrations,
+    seed_demo_into,
+)
 from services.viewer import ANONYMOUS
 
 app = typer.Typer(
@@ -47,131 +51,6 @@ def main() -> None:
     _exit_cleanly_on_sigterm()
 
 
-class CommandError(Exception):
-    """A problem the person running the command can fix; printed without a traceback."""
-
-
-@dataclass(frozen=True)
-class DatabaseUrls:
-    api: str
-    owner: str
-    embedded: Any = None  # keeps the embedded server alive while the command runs
-
-
-def load_settings(**overrides: Any) -> Settings:
-    try:
-        settings = Settings()
-    except (ValidationError, SettingsError) as e:
-        raise CommandError(f"invalid configuration: {e}") from e
-    return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
-
-
-def database_urls(settings: Settings) -> DatabaseUrls:
-    if settings.uses_embedded_database:
-        from api import embedded
-
-        try:
-            db = embedded.start(settings.data_dir)
-        except Exception as e:
-            raise CommandError(
-                f"could not start the embedded PostgreSQL in {settings.data_dir}: {e}"
-            ) from e
-        return DatabaseUrls(api=db.api_url, owner=db.owner_url, embedded=db)
-    assert settings.database_url is not None
-    return DatabaseUrls(
-        api=settings.database_url, owner=settings.owner_database_url or settings.database_url
-    )
-
-
-def describe(url: str) -> str:
-    """A database URL without its password, for messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<unparseable URL>"
-
-
-async def check_reachable(url: str) -> None:
-    from api.database import Database
-
-    database = Database.connect(url, pool_size=1)
-    try:
-        async with database.connection() as conn:
-            await conn.exec_driver_sql("SELECT 1")
-    except Exception as e:
-        raise CommandError(f"cannot connect to the database at {describe(url)}: {e}") from e
-    finally:
-        await database.dispose()
-
-
-async def check_migrated(url: str) -> None:
-    from api.database import Database
-    from api.migrate import current_revision, head_revision
-
-    database = Database.connect(url, pool_size=1)
-    try:
-        async with database.connection() as conn:
-            revision = await current_revision(conn)
-    finally:
-        await database.dispose()
-    if revision != head_revision():
-        raise CommandError(
-            f"the database at {describe(url)} is not migrated "
-            f"(at {revision or 'no revision'}, expected {head_revision()}): run `tablero migrate`"
-        )
-
-
-def run_migrations(urls: DatabaseUrls) -> None:
-    from api.migrate import upgrade
-
-    asyncio.run(check_reachable(urls.owner))
-    try:
-        upgrade(urls.owner)
-    except Exception as e:
-        raise CommandError(
-            f"migrating {describe(urls.owner)} failed: {e}\n"
-            "Migrations need the owner role: set TABLERO_OWNER_DATABASE_URL."
-        ) from e
-
-
-async def seed_demo_into(owner_url: str, *, only_if_empty: bool) -> bool:
-    from sqlmodel import select
-
-    from api.database import Database
-    from seeds.demo import seed_demo
-    from services.collaboratives.models import Collaborative
-
-    database = Database.connect(owner_url, pool_size=1)
-    try:
-        async with database.unit_of_work(viewer=ANONYMOUS) as session:
-            if only_if_empty and (await session.exec(select(Collaborative))).first():
-                return False
-            return await seed_demo(session)
-    finally:
-        await database.dispose()
-
-
-def ensure_port_free(host: str, port: int) -> None:
-    """Refuse a port another process listens on. The probe reuses the address, as uvicorn
-    does, so connections the previous server closed (TIME_WAIT) do not block a restart."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as e:
-            if e.errno == errno.EADDRINUSE:
-                raise CommandError(
-                    f"port {port} on {host} is already in use: stop the other server "
-                    "or set TABLERO_PORT"
-                ) from e
-            raise CommandError(f"cannot listen on {host}:{port}: {e.strerror}") from e
-
-
-def _fail(error: CommandError) -> typer.Exit:
-    typer.secho(f"tablero: {error}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code=1)
-
-
 @app.command()
 def serve(
     host: str | None = typer.Option(None, help="Interface to listen on (TABLERO_HOST)."),
@@ -195,7 +74,7 @@ def serve(
             typer.echo("Seeded the demo collaborative 'riverside'.")
         asyncio.run(check_reachable(urls.api))
     except CommandError as e:
-        raise _fail(e) from e
+        raise fail(e) from e
     # Each server process builds its app from the environment (api/worker.py): with the
     # database this command chose, as the API role.
     os.environ["TABLERO_DATABASE_URL"] = urls.api
@@ -223,7 +102,7 @@ def migrate_command() -> None:
     try:
         run_migrations(database_urls(load_settings()))
     except CommandError as e:
-        raise _fail(e) from e
+        raise fail(e) from e
     typer.echo("Database is at the latest revision.")
 
 
@@ -235,7 +114,7 @@ def seed_demo_command() -> None:
         asyncio.run(check_migrated(urls.owner))
         created = asyncio.run(seed_demo_into(urls.owner, only_if_empty=False))
     except CommandError as e:
-        raise _fail(e) from e
+        raise fail(e) from e
     typer.echo(
         "Seeded the demo collaborative 'riverside'." if created else "The demo is already there."
     )
@@ -249,13 +128,13 @@ def seed_synthetic_command(
     from seeds.synthetic import SIZES, seed_synthetic
 
     if size.upper() not in SIZES:
-        raise _fail(CommandError(f"--size must be one of {', '.join(SIZES)}, not {size!r}"))
+        raise fail(CommandError(f"--size must be one of {', '.join(SIZES)}, not {size!r}"))
     try:
         urls = database_urls(load_settings())
         asyncio.run(check_migrated(urls.owner))
         seeded = asyncio.run(seed_synthetic(urls.owner, SIZES[size.upper()]))
     except CommandError as e:
-        raise _fail(e) from e
+        raise fail(e) from e
     if not seeded.observations:
         typer.echo(f"'{seeded.slug}' is already there.")
         return
@@ -286,7 +165,7 @@ def token(
         asyncio.run(check_migrated(urls.owner))
         subject = asyncio.run(_subject_of(urls.owner, email))
     except CommandError as e:
-        raise _fail(e) from e
+        raise fail(e) from e
     ttl = timedelta(minutes=minutes) if minutes else None
     typer.echo(issue_token(settings, subject, ttl=ttl))
 
@@ -314,7 +193,7 @@ def release_due_command() -> None:
         asyncio.run(check_migrated(urls.owner))
         count = asyncio.run(_release_due(urls.owner))
     except CommandError as e:
-        raise _fail(e) from e
+        raise fail(e) from e
     typer.echo(f"Released {count} period(s).")
 
 
@@ -342,7 +221,7 @@ def release_period_command(
         asyncio.run(check_migrated(urls.owner))
         number = asyncio.run(_release_period(urls.owner, collaborative, granularity, start, note))
     except CommandError as e:
-        raise _fail(e) from e
+        raise fail(e) from e
     typer.echo(f"Released {granularity} {start} of '{collaborative}': release {number}.")
 
 
@@ -399,7 +278,7 @@ def register_documents(
         asyncio.run(check_migrated(urls.owner))
         ids = asyncio.run(register_all(urls.owner, found))
     except CommandError as e:
-        raise _fail(e) from e
+        raise fail(e) from e
     for source, document_id in ids.items():
         typer.echo(f"{document_id}  {source}")
     typer.echo(f"Registered {len(ids)} document(s).")

@@ -27,7 +27,7 @@ admin_app = typer.Typer(help="Instance admins.", no_args_is_help=True)
 def _as_operator(work: Callable[[Any], Awaitable[T]]) -> T:
     """Run `work(session)` as the operator on the migrated database, committing if it ends
     well; user errors and configuration problems are printed, without a traceback."""
-    from api.cli import CommandError, _fail, check_migrated, database_urls, load_settings
+    from api.commands import CommandError, check_migrated, database_urls, fail, load_settings
     from api.database import Database
     from services import tables  # every table, so that foreign keys resolve when flushing
     from services.errors import DomainError
@@ -50,11 +50,11 @@ def _as_operator(work: Callable[[Any], Awaitable[T]]) -> T:
         except DomainError as e:
             raise CommandError(str(e)) from e
     except CommandError as e:
-        raise _fail(e) from e
+        raise fail(e) from e
 
 
 def _settings() -> Any:
-    from api.cli import load_settings
+    from api.commands import load_settings
 
     return load_settings()
 
