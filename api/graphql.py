@@ -167,8 +167,8 @@ class GraphQLEndpoint:
         record_of(request).viewer = viewer_kind(viewer)
         meter = self.limiter.meter(client_of(viewer, request))
         meters.append(meter)
-        if refused := self.limiter.refusal(meter.client):
-            raise rate_limited(refused)
+        if overspent := self.limiter.refusal(meter.client):
+            raise rate_limited(overspent)
         return meter
 
     async def _read(self, request: Request) -> Operation:
