@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from api.compression import CompressionMiddleware
 from api.cors import cors_middleware
-from api.dashboard_page import dashboard_routes
+from api.dashboard_page import dashboard_route
 from api.database import Database
 from api.export import AggregateExport
 from api.graphql import GraphQLEndpoint
@@ -97,7 +97,7 @@ def create_app(
     routes = [
         Route("/", home.page, methods=["GET"]),
         Route("/docs/{name}", home.doc, methods=["GET"]),
-        *dashboard_routes(),  # before /static: its assets are served by its own mount
+        dashboard_route(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         Route("/graphql", graphql.handle, methods=["GET", "POST"]),
         Route(

@@ -1,4 +1,4 @@
-"""The community dashboard page: GET /c/<collaborative>/<dashboard>, and its static files.
+"""The community dashboard page: GET /c/<collaborative>/<dashboard>.
 
 The page is the same shell for every path: it holds no data. Its scripts read the dashboard
 from the public GraphQL API like any other front end, so a members-only dashboard reaches
@@ -13,11 +13,9 @@ from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route
 
 STATIC = Path(__file__).parent / "static" / "dashboard"
-ASSETS_PATH = "/static/dashboard"  # where index.html loads its scripts and styles from
 
 POLICY = "; ".join(
     (
@@ -50,9 +48,7 @@ class DashboardPage:
         return HTMLResponse(self.shell, headers=HEADERS)
 
 
-def dashboard_routes() -> list[Route | Mount]:
-    """The page and its assets (scripts, styles, GraphQL documents, Chart.js)."""
-    return [
-        Route("/c/{collaborative}/{dashboard}", DashboardPage().handle, methods=["GET"]),
-        Mount(ASSETS_PATH, StaticFiles(directory=STATIC), name="dashboard-assets"),
-    ]
+def dashboard_route() -> Route:
+    """The page; its assets (scripts, styles, GraphQL documents, Chart.js) are under
+    /static/dashboard/, served with the rest of api/static/."""
+    return Route("/c/{collaborative}/{dashboard}", DashboardPage().handle, methods=["GET"])
