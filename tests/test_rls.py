@@ -246,6 +246,10 @@ async def test_only_a_partners_stewards_reach_its_keys_rows(connection, tenants:
         text("UPDATE api_key SET expires_at = now() + interval '1 day' RETURNING partner_id")
     )
     assert [r.partner_id for r in changed] == [tenants.a_secret.id]
+    # but never pushes that expiry out again, nor clears it
+    for later in ("now() + interval '2 days'", "NULL"):
+        pushed = await refused(connection, f"UPDATE api_key SET expires_at = {later}")
+        assert "an API key's expiry only comes closer" in pushed
     # and nobody without a stewardship reaches any key
     await become_api(connection, account_id=tenants.a_account, member_of=[tenants.a])
     assert await column(connection, "SELECT count(*) FROM api_key") == [0]
