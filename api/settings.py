@@ -105,6 +105,9 @@ class Settings(BaseSettings):
 
     max_page_size: int = Field(default=100, ge=1)
     demo_seed: bool = True
+    # Root fields whose every field schema/compiled knows are answered by one statement
+    # that builds the answer as JSON (docs/speed.md); off, every field resolves one by one.
+    compiled_reads: bool = True
 
     # Production posture. Unset, each follows the environment: on in dev, off in prod.
     graphiql: bool = True

@@ -22,6 +22,7 @@ from typing import Any
 
 from graphql import (
     GraphQLObjectType,
+    OperationType,
     Undefined,
     is_leaf_type,
     is_non_null_type,
@@ -32,7 +33,11 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
+from schema.compiled.roots import PlannedRoots, RootField
+from schema.compiled.selections import NotCompiledError
+
 FALLBACK = object()  # "let graphql-core do this object"
+PLANNED_ROOTS = PlannedRoots()  # root fields' compiled plans (schema/compiled), per process
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +62,20 @@ class Child:
 
 
 @dataclass(frozen=True, slots=True)
+class Compiled:
+    """A root field of a query answered by one statement (schema/compiled)."""
+
+    key: str
+    root: RootField
+    return_type: Any
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """How to execute one selection on one type: steps in the selection's order, where a
     bare response key is a field executed the usual way."""
 
-    steps: tuple[Leaf | Child | str, ...]
+    steps: tuple[Leaf | Child | Compiled | str, ...]
 
 
 def _read_leaf(step: Leaf, source: Any) -> Any:
@@ -128,10 +142,14 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 if isinstance(step, Leaf):
                     results[step.key] = read[step.key]
                     continue
-                key = step.key if isinstance(step, Child) else step
+                key = step if isinstance(step, str) else step.key
                 field_path = Path(path, key, parent_type.name)
                 if isinstance(step, Child):
                     result = self._execute_child(step, read[key], field_path, position_context)
+                elif isinstance(step, Compiled):
+                    result = self._execute_compiled(
+                        step, parent_type, source_value, grouped_field_set[key], field_path
+                    )
                 else:
                     result = self.execute_field(
                         parent_type,
@@ -161,6 +179,26 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             values = await gather_with_cancel(*(results[key] for key in pending))
             results.update(zip(pending, values, strict=True))
         return results
+
+    async def _execute_compiled(
+        self,
+        step: Compiled,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details: Any,
+        path: Path,
+    ) -> Any:
+        """The compiled answer; where the plan cannot answer this request exactly as the
+        usual execution would, the usual execution's."""
+        try:
+            return await step.root.answer(self.context_value, self.variable_values.coerced)
+        except NotCompiledError:
+            pass  # the usual execution answers below
+        except Exception as e:
+            self.handle_field_error(e, step.return_type, field_details, path)
+            return None
+        result = self.execute_field(parent_type, source, field_details, path, None)
+        return await result if self.is_awaitable(result) else result
 
     def _read_child(self, step: Child, source: Any) -> Any:
         try:
@@ -202,12 +240,33 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # Strawberry always passes a manager; an empty one holds no resolvers.
         if getattr(self.middleware_manager, "_middleware_resolvers", None):
             return None
-        steps: list[Leaf | Child | str] = []
+        steps: list[Leaf | Child | Compiled | str] = []
+        compiles = self._compiles(parent_type)
         for key, field_details in grouped_field_set.items():
-            steps.append(self._step(parent_type, key, field_details) or key)
+            compiled = self._compiled(key, field_details) if compiles else None
+            steps.append(compiled or self._step(parent_type, key, field_details) or key)
         if all(isinstance(step, str) for step in steps):
             return None
         return Plan(tuple(steps))
+
+    def _compiles(self, parent_type: GraphQLObjectType) -> bool:
+        """Compiled reads answer a query's root fields, when the settings allow them."""
+        settings = getattr(self.context_value, "settings", None)
+        return (
+            getattr(settings, "compiled_reads", False)
+            and self.operation.operation is OperationType.QUERY
+            and parent_type is self.schema.query_type
+        )
+
+    def _compiled(self, key: str, field_details: Any) -> Compiled | None:
+        if len(field_details) != 1:  # one response key asked twice: merged selections
+            return None
+        node = field_details[0].node
+        root = PLANNED_ROOTS.get(self.schema, self.fragment_definitions, node)
+        if root is None:
+            return None
+        field = self.schema.query_type.fields[node.name.value]  # type: ignore[union-attr]
+        return Compiled(key, root, field.type)
 
     def _step(self, parent_type: GraphQLObjectType, key: str, field_details: Any) -> Any:
         node = field_details[0].node

@@ -1,0 +1,202 @@
+"""The root fields compiled reads answer, `collaborative(slug)` and `node(id)`, and the one
+statement per request that answers each.
+
+A RootPlan's statement is built once per viewer (the visibility predicates hold the
+viewer's memberships) and per length of its list arguments, then reused: each request
+only binds its values. It runs in the request's transaction, where row-level security
+applies as to every statement.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from graphql import FieldNode, FragmentDefinitionNode, GraphQLObjectType, GraphQLSchema
+
+from schema.compiled.catalogue import READABLE, Readable
+from schema.compiled.objects import ObjectPlan
+from schema.compiled.plan import Binding, Planner
+from schema.compiled.selections import Argument, NotCompiledError, argument_of
+from schema.relay import from_global_id
+from services.compiled import relations, sql
+from services.viewer import Viewer
+
+CACHE_SIZE = 1024  # root fields planned, per process
+Where = Callable[[Any, Viewer, Any], tuple[Any, ...]]  # (table, viewer, key) → conditions
+
+
+@dataclass(eq=False)
+class RootPlan:
+    """One root field on one object type, planned."""
+
+    readable: Readable
+    plan: ObjectPlan
+    bindings: tuple[Binding, ...]
+    translated: bool
+    where: Where
+    key_role: str  # the root key's parameter type (services/compiled/sql.py)
+
+    async def answer(self, context: Any, key: Any, variables: Mapping[str, Any]) -> Any:
+        if self.translated and not context.languages.is_empty:
+            raise NotCompiledError("texts in another language than the default")
+        largest = context.settings.max_page_size
+        values = {b.name: b.value(variables, largest) for b in self.bindings}
+        bound: dict[str, Any] = {sql.ROOT: key}
+        lengths = []
+        for binding in self.bindings:
+            value = values[binding.name]
+            if binding.rule.is_list:
+                lengths.append(len(value))
+                bound.update({f"{binding.name}_{i}": v for i, v in enumerate(value)})
+            else:
+                bound[binding.name] = value
+        try:
+            statement = _statement(self, context.viewer, tuple(lengths))
+        except sql.TooWideError as e:
+            raise NotCompiledError(str(e)) from e
+        found = await sql.fetch_answer(context.session, statement, bound)
+        return None if found is None else self.plan.shape(found, values)
+
+
+@lru_cache(maxsize=256)
+def _statement(root: RootPlan, viewer: Viewer, lengths: tuple[int, ...]) -> Any:
+    """The root's statement for a viewer and its list arguments' lengths."""
+    params: dict[str, Any] = {}
+    remaining = list(lengths)
+    for binding in root.bindings:
+        role, name = binding.rule.role, binding.name
+        if binding.rule.is_list:
+            count = remaining.pop(0)
+            params[name] = [sql.parameter(f"{name}_{i}", role) for i in range(count)]
+        else:
+            params[name] = sql.parameter(name, role)
+    table = root.readable.table
+    where = root.where(table, viewer, sql.parameter(sql.ROOT, root.key_role))
+    return sql.root_statement(table, where, root.plan.pairs(table, viewer, params))
+
+
+class RootField:
+    """A planned root field: answers a request, or raises NotCompiledError."""
+
+    async def answer(self, context: Any, variables: Mapping[str, Any]) -> Any:
+        raise NotImplementedError
+
+
+@dataclass(eq=False)
+class CollaborativeRoot(RootField):
+    plan: RootPlan
+    slug: Argument
+    language: Argument | None
+
+    async def answer(self, context: Any, variables: Mapping[str, Any]) -> Any:
+        if self.language is not None and _value(self.language, variables) is not None:
+            raise NotCompiledError("a language argument (it chooses the request's language)")
+        slug = _value(self.slug, variables)
+        if not isinstance(slug, str):
+            raise NotCompiledError("no slug")
+        return await self.plan.answer(context, slug, variables)
+
+
+@dataclass(eq=False)
+class NodeRoot(RootField):
+    """`node(id)`: planned per type the id names, when the catalogue can look it up."""
+
+    planner: Callable[[str], RootPlan | None]
+    id: Argument
+    plans: dict[str, RootPlan | None] = field(default_factory=dict)
+
+    async def answer(self, context: Any, variables: Mapping[str, Any]) -> Any:
+        given = _value(self.id, variables)
+        decoded = from_global_id(given) if isinstance(given, str) else None
+        if decoded is None:
+            raise NotCompiledError("not a global id")
+        type_name, raw_id = decoded
+        if type_name not in self.plans:
+            self.plans[type_name] = self.planner(type_name)
+        plan = self.plans[type_name]
+        if plan is None:
+            raise NotCompiledError(f"no compiled reads of {type_name}")
+        return await plan.answer(context, raw_id, variables)
+
+
+def _value(argument: Argument, variables: Mapping[str, Any]) -> Any:
+    if argument.variable is not None:
+        return variables.get(argument.variable)
+    return argument.literal
+
+
+def _root_plan(
+    schema: GraphQLSchema,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    node: FieldNode,
+    type_name: str,
+    where: Where,
+    key_role: str,
+) -> RootPlan:
+    planner = Planner(schema, fragments)
+    plan = planner.object_plan(type_name, node)
+    return RootPlan(
+        READABLE[type_name], plan, tuple(planner.bindings), planner.translated, where, key_role
+    )
+
+
+def plan_root(
+    schema: GraphQLSchema, fragments: Mapping[str, FragmentDefinitionNode], node: FieldNode
+) -> RootField | None:
+    """The compiled plan of a query's root field, or None when it has none."""
+    if node.directives:
+        return None
+    try:
+        arguments = {a.name.value: argument_of(a.value) for a in node.arguments or ()}
+        name = node.name.value
+        if name == "collaborative" and set(arguments) <= {"slug", "language"}:
+            plan = _root_plan(
+                schema, fragments, node, "Collaborative", relations.collaborative_by_slug, "slug"
+            )
+            return CollaborativeRoot(plan, arguments["slug"], arguments.get("language"))
+        if name == "node" and set(arguments) == {"id"}:
+
+            def planner(type_name: str) -> RootPlan | None:
+                readable = READABLE.get(type_name)
+                if readable is None or readable.by_id is None:
+                    return None
+                if not isinstance(schema.get_type(type_name), GraphQLObjectType):
+                    return None
+                try:
+                    return _root_plan(schema, fragments, node, type_name, readable.by_id, "id")
+                except (NotCompiledError, sql.TooWideError):
+                    return None
+
+            return NodeRoot(planner, arguments["id"])
+    except (NotCompiledError, sql.TooWideError):
+        return None
+    return None
+
+
+class PlannedRoots:
+    """Root fields' plans by field node (documents are parsed once per process, so their
+    nodes last), least recently used dropped first."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._plans: OrderedDict[int, tuple[FieldNode, RootField | None]] = OrderedDict()
+
+    def get(
+        self,
+        schema: GraphQLSchema,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        node: FieldNode,
+    ) -> RootField | None:
+        found = self._plans.get(id(node))
+        if found is not None and found[0] is node:
+            self._plans.move_to_end(id(node))
+            return found[1]
+        plan = plan_root(schema, fragments, node)
+        self._plans[id(node)] = (node, plan)  # the node kept alive: its id stays its own
+        if len(self._plans) > self.size:
+            self._plans.popitem(last=False)
+        return plan

@@ -1,0 +1,107 @@
+"""A field's selection as plain data: what a compiled read (schema/compiled) works from.
+
+graphql-core collects fields per request, since @skip and @include depend on variables. A
+compiled read is planned once per document, so it takes only selections whose shape cannot
+change from one request to the next: fields, aliases, and fragments on the object's own
+type or on an interface it implements. A directive anywhere, a response key given twice or a
+fragment with variables of its own, and there is no plan: the field runs the usual way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    SelectionSetNode,
+    ValueNode,
+    VariableNode,
+    value_from_ast_untyped,
+)
+
+
+class NotCompiledError(Exception):
+    """This selection has no compiled plan: the usual execution answers it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Argument:
+    """An argument as written: a literal, or the name of a variable."""
+
+    literal: Any = None
+    variable: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """One field as the document asks for it."""
+
+    key: str  # the response key: the alias, or the field's name
+    name: str
+    arguments: Mapping[str, Argument]
+    selections: tuple[Selection, ...]  # empty for a leaf
+
+
+def argument_of(value: ValueNode) -> Argument:
+    if isinstance(value, VariableNode):
+        return Argument(variable=value.name.value)
+    if _has_variable(value):
+        raise NotCompiledError("a variable inside a list or object argument")
+    return Argument(literal=value_from_ast_untyped(value))
+
+
+def _has_variable(value: Any) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    inner = getattr(value, "values", None) or getattr(value, "fields", None) or ()
+    return any(_has_variable(getattr(item, "value", item)) for item in inner)
+
+
+def selection_of(field: FieldNode, selections: tuple[Selection, ...]) -> Selection:
+    if field.directives:
+        raise NotCompiledError("a directive")
+    return Selection(
+        key=field.alias.value if field.alias else field.name.value,
+        name=field.name.value,
+        arguments={a.name.value: argument_of(a.value) for a in field.arguments or ()},
+        selections=selections,
+    )
+
+
+def fields_of(
+    selection_set: SelectionSetNode | None,
+    runtime_type: GraphQLObjectType,
+    fragments: Mapping[str, FragmentDefinitionNode],
+) -> list[FieldNode]:
+    """The field nodes of a selection set for an object of `runtime_type`, fragments
+    flattened in document order."""
+    if selection_set is None:
+        return []
+    applies_to = {runtime_type.name, *(i.name for i in runtime_type.interfaces)}
+    found: list[FieldNode] = []
+    for node in selection_set.selections:
+        if isinstance(node, FieldNode):
+            found.append(node)
+            continue
+        if node.directives:
+            raise NotCompiledError("a directive")
+        if isinstance(node, InlineFragmentNode):
+            condition = node.type_condition
+            if condition is None or condition.name.value in applies_to:
+                found.extend(fields_of(node.selection_set, runtime_type, fragments))
+        elif isinstance(node, FragmentSpreadNode):
+            fragment = fragments.get(node.name.value)
+            if fragment is None or fragment.variable_definitions:
+                raise NotCompiledError("a fragment with variables of its own")
+            if fragment.type_condition.name.value in applies_to:
+                found.extend(fields_of(fragment.selection_set, runtime_type, fragments))
+    keys = [f.alias.value if f.alias else f.name.value for f in found]
+    if len(set(keys)) != len(keys):
+        raise NotCompiledError("a response key asked twice")
+    return found
