@@ -36,11 +36,12 @@ from tests.database import TestServer
 DATABASE = "tablero_hot_paths"
 SIZE = SIZES["S"]
 # Statements per request after the speed work (identification and the viewer's settings
-# included; BEGIN and COMMIT are not statements the engine sees).
+# included; BEGIN and COMMIT are not statements the engine sees). The dashboards and the
+# page of measures are compiled reads (schema/compiled): one statement answers them.
 MOST_STATEMENTS = {
-    "partner-dashboard": 5,
-    "member-dashboard": 5,
-    "measures-page": 5,
+    "partner-dashboard": 3,
+    "member-dashboard": 3,
+    "measures-page": 3,
     "funder-aggregate": 9,
     "series": 6,
     "public-dashboard": 10,

@@ -46,32 +46,44 @@ class RootPlan:
         largest = context.settings.max_page_size
         values = {b.name: b.value(variables, largest) for b in self.bindings}
         bound: dict[str, Any] = {sql.ROOT: key}
-        lengths = []
+        form: list[Any] = []  # what the statement's text depends on, binding by binding
         for binding in self.bindings:
             value = values[binding.name]
             if binding.rule.is_list:
-                lengths.append(len(value))
+                form.append(len(value))
                 bound.update({f"{binding.name}_{i}": v for i, v in enumerate(value)})
+            elif sql.is_literal(binding.rule.role):
+                form.append(value)
             else:
+                form.append(None)
                 bound[binding.name] = value
+        viewer, shape = context.viewer, tuple(form)
         try:
-            statement = _statement(self, context.viewer, tuple(lengths))
+            _statement(self, viewer, shape)
         except sql.TooWideError as e:
             raise NotCompiledError(str(e)) from e
-        found = await sql.fetch_answer(context.session, statement, bound)
+        found = await sql.fetch_answer(
+            context.session, lambda dialect: _prepared(self, viewer, shape, dialect), bound
+        )
         return None if found is None else self.plan.shape(found, values)
 
 
 @lru_cache(maxsize=256)
-def _statement(root: RootPlan, viewer: Viewer, lengths: tuple[int, ...]) -> Any:
-    """The root's statement for a viewer and its list arguments' lengths."""
+def _prepared(root: RootPlan, viewer: Viewer, form: tuple[Any, ...], dialect: Any) -> Any:
+    return sql.prepare(_statement(root, viewer, form), dialect)
+
+
+@lru_cache(maxsize=256)
+def _statement(root: RootPlan, viewer: Viewer, form: tuple[Any, ...]) -> Any:
+    """The root's statement for a viewer and the form of its arguments: each list's
+    length, each row limit's value (written into the text, see services/compiled/sql.py)."""
     params: dict[str, Any] = {}
-    remaining = list(lengths)
-    for binding in root.bindings:
+    for binding, shape in zip(root.bindings, form, strict=True):
         role, name = binding.rule.role, binding.name
         if binding.rule.is_list:
-            count = remaining.pop(0)
-            params[name] = [sql.parameter(f"{name}_{i}", role) for i in range(count)]
+            params[name] = [sql.parameter(f"{name}_{i}", role) for i in range(shape)]
+        elif sql.is_literal(role):
+            params[name] = sql.limit(shape)
         else:
             params[name] = sql.parameter(name, role)
     table = root.readable.table
