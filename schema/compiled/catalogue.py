@@ -50,6 +50,7 @@ class Readable:
     table: Any
     columns: Mapping[str, str]  # GraphQL field → column
     translated: frozenset[str] = frozenset()  # fields answered in the request's language
+    translation_kind: str = ""  # their subject kind (services/translations/subjects.py)
     related: Mapping[str, Relation] = field(default_factory=dict)
     by_id: Callable[[Any, Any, Any], tuple[Any, ...]] | None = None  # for `node(id)`
 
@@ -136,6 +137,7 @@ READABLE: dict[str, Readable] = {
             "shareInAggregates": "share_in_aggregates",
         },
         translated=frozenset({"name", "description"}),
+        translation_kind="performance_measure",
         related={
             "partner": Relation("one", "Partner", relations.partner_of_measure),
             "latestObservations": Relation(

@@ -14,14 +14,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Any
+from uuid import UUID
 
 from schema.compiled.selections import NotCompiledError
 from schema.relay import to_global_id
-from services.compiled import sql
+from services.compiled import relations, sql
 from services.pagination import _encode as encode_cursor
 from services.periods import Granularity, label
 
 Row = Mapping[str, Any]  # an object of the statement's JSON
+LANGUAGE = "language"  # in Values: the request's LanguageChooser, when it asked for one
+TRANSLATED = "translated"  # in Params: true when the statement reads translations
 Values = Mapping[str, Any]  # the request's argument values, by parameter name
 Params = Mapping[str, Any]  # bound parameters by name (a list of them for a list argument)
 
@@ -69,6 +72,53 @@ class Column(Step):
                 raise NotCompiledError(f"{self.column} is null")
             return None
         return value if self.serialize is None else self.serialize(value)
+
+
+@dataclass(eq=False)
+class LanguageChooser:
+    """The answer's language for the root's collaborative, chosen as the usual execution
+    chooses it (schema/translations/types.py localized): once, when a text first needs it,
+    so that Content-Language says the same."""
+
+    preference: Any  # the request's LanguagePreference
+    collaborative: str
+    languages: list[str]
+    default: str
+    _id: Any = None
+
+    def language(self, collaborative: str) -> str | None:
+        """The language to answer in; None: the default's text is the answer."""
+        if collaborative != self.collaborative:
+            raise NotCompiledError("texts of another collaborative")
+        if self._id is None:
+            self._id = UUID(collaborative)
+        chosen = self.preference.resolve(self._id, self.languages, self.default)
+        return None if chosen == self.default else chosen
+
+
+@dataclass(eq=False)
+class Translated(Column):
+    """A text answered in the request's language (the default's text where untranslated)."""
+
+    field: str = ""  # the translation's field
+    kind: str = ""  # the translation's subject kind
+
+    def pairs(self, source: Any, viewer: Any, params: Params) -> sql.Pairs:
+        found = super().pairs(source, viewer, params)
+        if params.get(TRANSLATED):
+            found["collaborative_id"] = sql.column(source, "collaborative_id")
+            found["translations"] = relations.translations(source, viewer, self.kind)
+        return found
+
+    def shape(self, row: Row, values: Values) -> Any:
+        base = super().shape(row, values)
+        chooser = values.get(LANGUAGE)
+        if chooser is None or base is None:
+            return base
+        language = chooser.language(row["collaborative_id"])
+        if language is None:
+            return base
+        return (row["translations"] or {}).get(f"{self.field}/{language}", base)
 
 
 @dataclass(eq=False)

@@ -36,6 +36,7 @@ from schema.compiled.objects import (
     Step,
     ToMany,
     ToOne,
+    Translated,
 )
 from schema.compiled.selections import Argument, NotCompiledError, argument_of, fields_of
 
@@ -101,9 +102,12 @@ class Planner:
         if name == "id":
             return GlobalId(parent.name)
         if name in readable.columns:
-            self.translated |= name in readable.translated
             serialize = _serializer(definition.type)
-            return Column(readable.columns[name], serialize, is_non_null_type(definition.type))
+            column, non_null = readable.columns[name], is_non_null_type(definition.type)
+            if name in readable.translated:
+                self.translated = True
+                return Translated(column, serialize, non_null, column, readable.translation_kind)
+            return Column(column, serialize, non_null)
         if name == "period" and parent.name == "Observation":
             return self._period(node)
         raise NotCompiledError(f"{parent.name}.{name} is not compiled")

@@ -18,7 +18,7 @@ from typing import Any
 from graphql import FieldNode, FragmentDefinitionNode, GraphQLObjectType, GraphQLSchema
 
 from schema.compiled.catalogue import READABLE, Readable
-from schema.compiled.objects import ObjectPlan
+from schema.compiled.objects import LANGUAGE, TRANSLATED, LanguageChooser, ObjectPlan
 from schema.compiled.plan import Binding, Planner
 from schema.compiled.selections import Argument, NotCompiledError, argument_of
 from schema.relay import from_global_id
@@ -26,6 +26,7 @@ from services.compiled import relations, sql
 from services.viewer import Viewer
 
 CACHE_SIZE = 1024  # root fields planned, per process
+COLLABORATIVE, LANGUAGES = "root_collaborative", "root_languages"  # keys of the root's row
 Where = Callable[[Any, Viewer, Any], tuple[Any, ...]]  # (table, viewer, key) → conditions
 
 
@@ -41,8 +42,7 @@ class RootPlan:
     key_role: str  # the root key's parameter type (services/compiled/sql.py)
 
     async def answer(self, context: Any, key: Any, variables: Mapping[str, Any]) -> Any:
-        if self.translated and not context.languages.is_empty:
-            raise NotCompiledError("texts in another language than the default")
+        translating = self.translated and not context.languages.is_empty
         largest = context.settings.max_page_size
         values = {b.name: b.value(variables, largest) for b in self.bindings}
         bound: dict[str, Any] = {sql.ROOT: key}
@@ -57,6 +57,7 @@ class RootPlan:
             else:
                 form.append(None)
                 bound[binding.name] = value
+        form.append(translating)
         viewer, shape = context.viewer, tuple(form)
         try:
             _statement(self, viewer, shape)
@@ -65,7 +66,16 @@ class RootPlan:
         found = await sql.fetch_answer(
             context.session, lambda dialect: _prepared(self, viewer, shape, dialect), bound
         )
-        return None if found is None else self.plan.shape(found, values)
+        if found is None:
+            return None
+        if translating:
+            values[LANGUAGE] = _chooser(context, found)
+        return self.plan.shape(found, values)
+
+
+def _chooser(context: Any, row: Mapping[str, Any]) -> LanguageChooser:
+    languages, default = row[LANGUAGES]
+    return LanguageChooser(context.languages, row[COLLABORATIVE], languages, default)
 
 
 @lru_cache(maxsize=256)
@@ -76,9 +86,11 @@ def _prepared(root: RootPlan, viewer: Viewer, form: tuple[Any, ...], dialect: An
 @lru_cache(maxsize=256)
 def _statement(root: RootPlan, viewer: Viewer, form: tuple[Any, ...]) -> Any:
     """The root's statement for a viewer and the form of its arguments: each list's
-    length, each row limit's value (written into the text, see services/compiled/sql.py)."""
-    params: dict[str, Any] = {}
-    for binding, shape in zip(root.bindings, form, strict=True):
+    length, each row limit's value (written into the text, see services/compiled/sql.py),
+    and whether it reads translations (the request asked for a language)."""
+    *arguments, translating = form
+    params: dict[str, Any] = {TRANSLATED: translating}
+    for binding, shape in zip(root.bindings, arguments, strict=True):
         role, name = binding.rule.role, binding.name
         if binding.rule.is_list:
             params[name] = [sql.parameter(f"{name}_{i}", role) for i in range(shape)]
@@ -88,7 +100,12 @@ def _statement(root: RootPlan, viewer: Viewer, form: tuple[Any, ...]) -> Any:
             params[name] = sql.parameter(name, role)
     table = root.readable.table
     where = root.where(table, viewer, sql.parameter(sql.ROOT, root.key_role))
-    return sql.root_statement(table, where, root.plan.pairs(table, viewer, params))
+    pairs = root.plan.pairs(table, viewer, params)
+    if translating:  # what choosing the language needs: the root's collaborative
+        key = "id" if table is relations.COLLABORATIVES else "collaborative_id"
+        pairs[COLLABORATIVE] = sql.column(table, key)
+        pairs[LANGUAGES] = relations.languages_of(table, key)
+    return sql.root_statement(table, where, pairs)
 
 
 class RootField:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Select, Table, select
+from sqlalchemy import ColumnElement, FromClause, Select, Table, func, literal, select
 from sqlmodel import col
 
 from services import policy
@@ -17,6 +17,8 @@ from services.measures import service as measures
 from services.measures.models import PerformanceMeasure
 from services.observations.models import Observation
 from services.partners.models import Partner
+from services.translations.models import Translation
+from services.translations.subjects import visibility_rules
 from services.viewer import Viewer
 
 COLLABORATIVES: Table = Collaborative.__table__  # type: ignore[attr-defined]
@@ -85,3 +87,35 @@ def partner_by_id(table: FromClause, viewer: Viewer, key: Any) -> tuple[Any, ...
 
 def measure_by_id(table: FromClause, viewer: Viewer, key: Any) -> tuple[Any, ...]:
     return (table.c.id == key, policy.measure_visible(viewer))
+
+
+def translations(source: FromClause, viewer: Viewer, kind: str) -> ColumnElement[Any]:
+    """Every translation of the row the viewer may read, as {"field/language": text}
+    (null when there are none), as services/translations translations_of reads them."""
+    keyed = func.json_object_agg(
+        Translation.field + literal("/") + Translation.language, Translation.text
+    )
+    return (
+        select(keyed)
+        .where(
+            Translation.collaborative_id == source.c.collaborative_id,
+            Translation.subject_kind == kind,
+            Translation.subject_id == source.c.id,
+            policy.translation_visible(visibility_rules(viewer, {kind})),
+        )
+        .correlate(source)
+        .scalar_subquery()
+    )
+
+
+def languages_of(table: FromClause, key: str) -> ColumnElement[Any]:
+    """[languages, default language] of the row's collaborative (`key`: the column naming
+    it), what choosing the answer's language needs (api/loaders.py language_of)."""
+    if table is COLLABORATIVES:
+        return func.json_build_array(table.c.languages, table.c.default_language)
+    return (
+        select(func.json_build_array(COLLABORATIVES.c.languages, COLLABORATIVES.c.default_language))
+        .where(COLLABORATIVES.c.id == table.c[key])
+        .correlate(table)
+        .scalar_subquery()
+    )
