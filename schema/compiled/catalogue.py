@@ -71,8 +71,14 @@ def latest_count(value: Any, largest: int) -> int:
     return max(0, min(value, MAX_LATEST))
 
 
+MAX_LISTED = 20  # ids in a compiled filter: each length is a statement of its own
+
+
 def partner_filter(value: Any, largest: int) -> list[Any]:
-    """As Collaborative.measures reads partnerIds: foreign or malformed ids match nothing."""
+    """As Collaborative.measures reads partnerIds: foreign or malformed ids match nothing.
+    Longer lists run the usual way, so that no client can make a statement per length."""
+    if value is not None and len(value) > MAX_LISTED:
+        raise NotCompiledError("a long list of partners")
     return raw_ids(value, "Partner")
 
 
