@@ -36,6 +36,7 @@ from schema.imports import mutations as import_mutations
 from schema.imports.queries import resolve_import_progress
 from schema.imports.types import ImportProgress
 from schema.indicators import mutations as indicator_mutations
+from schema.input_objects import build_quickly
 from schema.limits.extension import PreparedDocuments, QueryLimits, RequestLimits
 from schema.measures import mutations as measure_mutations
 from schema.observations import mutations as observation_mutations
@@ -413,4 +414,5 @@ def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
         ],
     )
     schema.hide_suggestions = not limits.suggestions
+    build_quickly(schema._schema)  # inputs built from plans made once (schema/input_objects.py)
     return schema
