@@ -22,18 +22,29 @@ Found = tuple[tuple[str, ...], str]  # (path, what is wrong)
 
 def text_problem(value: Any, path: tuple[str, ...] = ()) -> Found | None:
     """The first unstorable string in a variables value: its path and what is wrong."""
+    found = _first_unstorable(value)
+    if found is None:
+        return None
+    keys, reason = found
+    return (*path, *reversed(keys)), reason
+
+
+def _first_unstorable(value: Any) -> tuple[list[str], str] | None:
+    """(its keys, innermost first, and what is wrong): the path is built only when found,
+    since a large batch holds thousands of strings and nearly always none is wrong."""
     if isinstance(value, str):
         reason = unstorable(value)
-        return (path, reason) if reason else None
+        return ([], reason) if reason else None
     if isinstance(value, Mapping):
-        items: Iterator[tuple[str, Any]] = ((str(k), v) for k, v in value.items())
+        items: Iterator[tuple[Any, Any]] = iter(value.items())
     elif isinstance(value, list | tuple):
-        items = ((str(i), v) for i, v in enumerate(value))
+        items = enumerate(value)
     else:
         return None
     for key, item in items:
-        found = text_problem(item, (*path, key))
+        found = _first_unstorable(item)
         if found is not None:
+            found[0].append(str(key))
             return found
     return None
 

@@ -10,7 +10,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -74,8 +74,14 @@ class Recorded:
     replayed: bool  # the key was seen before: nothing was written
 
 
+INPUT_FIELDS = tuple(f.name for f in fields(ObservationInput))
+
+
 def _fingerprint(status: ObservationStatus, rows: Sequence[ObservationInput]) -> str:
-    body = json.dumps([status.value, [asdict(r) for r in rows]], default=str, sort_keys=True)
+    """The batch's content, as stored with its client key (the same JSON `asdict` made,
+    without its deep copies: stored fingerprints must never change)."""
+    plain = [{name: getattr(r, name) for name in INPUT_FIELDS} for r in rows]
+    body = json.dumps([status.value, plain], default=str, sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()
 
 
