@@ -52,7 +52,10 @@ def where(filename: str) -> str:
     return "CPython and the rest" if filename != "~" else "CPython builtins"
 
 
-async def profile(env: dict[str, str], kind_name: str, requests: int, months: list[str]) -> None:
+async def profile(
+    env: dict[str, str], kind_name: str, requests: int, months: list[str], first: int
+) -> int:
+    """Profile the kind; the next unused batch number (each batch records new months)."""
     os.environ.update(env)
     settings = Settings()  # as `tablero serve` reads them (bench/__main__.py environment)
     kind = {k.name: k for k in kinds(months)}[kind_name]
@@ -71,17 +74,18 @@ async def profile(env: dict[str, str], kind_name: str, requests: int, months: li
             if response.status_code != 200 or "errors" in response.json():
                 raise SystemExit(f"{kind.name} failed: {response.text[:300]}")
 
-        for number in range(20):
-            await ask(number)
+        numbers = iter(range(first, first + 20 + 2 * requests))
+        for _ in range(20):
+            await ask(next(numbers))
         started = time.perf_counter()
-        for number in range(20, 20 + requests):
-            await ask(number)
+        for _ in range(requests):
+            await ask(next(numbers))
         wall = (time.perf_counter() - started) / requests * 1000
         profiler = cProfile.Profile()
         started = time.process_time()
         profiler.enable()
-        for number in range(20, 20 + requests):
-            await ask(number)
+        for _ in range(requests):
+            await ask(next(numbers))
         profiler.disable()
         spent = (time.process_time() - started) / requests * 1000
     stats = pstats.Stats(profiler)
@@ -99,6 +103,7 @@ async def profile(env: dict[str, str], kind_name: str, requests: int, months: li
         print(f"| {name} | {own / total:.0%} |")
     print()
     stats.sort_stats("tottime").print_stats(25)
+    return first + 20 + 2 * requests
 
 
 def main() -> None:
@@ -121,7 +126,9 @@ def main() -> None:
         months = asyncio.run(periods_of(db.owner_url, SIZE))
         if not months:
             raise SystemExit(f"no {slug_of(SIZE)} in {data_dir}: load it with `python -m bench`")
-        asyncio.run(profile(env, args.kind, args.requests, months))
+        counter = data_dir / "bench-next-batch"  # shared with `python -m bench`
+        first = int(counter.read_text()) if counter.exists() else 0
+        counter.write_text(str(asyncio.run(profile(env, args.kind, args.requests, months, first))))
 
 
 if __name__ == "__main__":
