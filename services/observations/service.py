@@ -428,6 +428,15 @@ async def list_observations(
 # columns' names, not ORM objects (building those cost more than the query itself).
 READ_ONLY = tuple(Observation.__table__.columns)  # type: ignore[attr-defined]
 ObservationRow = Any  # a Row with Observation's columns, read like one
+# What a chart's curve reads of its cell's observations (services/analytics/series.py,
+# schema/analytics/charts.py): decoding the rest (the breakdown's JSON) cost more than
+# the query.
+CHART_COLUMNS = (
+    Observation.subject_id,
+    Observation.period_start,
+    Observation.value,
+    Observation.suppressed_at_source,
+)
 
 
 async def cells_of(
@@ -439,8 +448,9 @@ async def cells_of(
     start: date | None,
     end: date | None,
 ) -> dict[UUID, list[ObservationRow]]:
-    """One cell's current observations for each subject, oldest first: one query for many."""
-    statement = select(*READ_ONLY).where(
+    """One cell's current observations for each subject, oldest first, as much of them as
+    a chart reads (CHART_COLUMNS): one query for many."""
+    statement = select(*CHART_COLUMNS).where(
         col(Observation.subject_id).in_(subject_ids),
         col(Observation.is_current),
         Observation.breakdown_key == breakdown_key,
