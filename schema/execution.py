@@ -104,6 +104,17 @@ def _read_leaf(step: Leaf, source: Any) -> Any:
     return FALLBACK if coerced is None or coerced is Undefined else coerced
 
 
+def _read_attribute(step: Child | Rows, source: Any) -> Any:
+    """An object-valued attribute; FALLBACK when reading it fails or breaks a promise."""
+    try:
+        value = getattr(source, step.attribute)
+    except Exception:
+        return FALLBACK
+    if value is None and step.non_null:
+        return FALLBACK
+    return value
+
+
 def _is_basic(definition: Any, resolve: Any) -> bool:
     """Whether Strawberry resolves a field by reading an attribute and nothing else: no
     resolver, no extension (a translation, say), no exception handler. Conservative: if
@@ -222,12 +233,9 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _read_rows(self, step: Rows, source: Any) -> Any:
         """The listed objects, each a dict of its leaves; USUAL when anything about them
         needs graphql-core (a selection with more than leaves, a null item, @defer)."""
-        try:
-            items = getattr(source, step.attribute)
-        except Exception:
-            return FALLBACK
-        if items is None:
-            return FALLBACK if step.non_null else None
+        items = _read_attribute(step, source)
+        if items is FALLBACK or items is None:
+            return items
         if not isinstance(items, list | tuple):
             return USUAL
         grouped, new_defer_usages, *_ = self.collect_subfields(step.type, step.field_details)
@@ -250,12 +258,9 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return rows
 
     def _read_child(self, step: Child, source: Any) -> Any:
-        try:
-            value = getattr(source, step.attribute)
-        except Exception:
-            return FALLBACK
-        if value is None:
-            return FALLBACK if step.non_null else None
+        value = _read_attribute(step, source)
+        if value is FALLBACK or value is None:
+            return value
         if isinstance(value, Exception) or self.is_awaitable(value):
             return FALLBACK
         is_type_of = step.type.is_type_of

@@ -190,23 +190,21 @@ class Related(Step):
     def key(self) -> str:
         return f"r{id(self)}"
 
-    def _binds(self, params: Params) -> Params:
-        return {role: params[name] for role, name in self.binds.items()}
+    def pairs(self, source: Any, viewer: Any, params: Params) -> sql.Pairs:
+        binds = {role: params[name] for role, name in self.binds.items()}
+        related = sql.related_rows(self.rows, source, viewer, binds)
+        return {self.key: self._built(related, source, self.node.pairs(related, viewer, params))}
+
+    def _built(self, related: Any, source: Any, pairs: sql.Pairs) -> Any:
+        raise NotImplementedError
 
 
 @dataclass(eq=False)
 class ToOne(Related):
     """An object field: its object, or null."""
 
-    def pairs(self, source: Any, viewer: Any, params: Params) -> sql.Pairs:
-        built = sql.to_one(
-            self.rows,
-            source,
-            viewer,
-            self._binds(params),
-            lambda rows: self.node.pairs(rows, viewer, params),
-        )
-        return {self.key: built}
+    def _built(self, related: Any, source: Any, pairs: sql.Pairs) -> Any:
+        return sql.to_one(related, source, pairs)
 
     def shape(self, row: Row, values: Values) -> Any:
         found = row[self.key]
@@ -219,16 +217,8 @@ class ToMany(Related):
 
     order: sql.Order = lambda rows: ()
 
-    def pairs(self, source: Any, viewer: Any, params: Params) -> sql.Pairs:
-        built = sql.to_many(
-            self.rows,
-            self.order,
-            source,
-            viewer,
-            self._binds(params),
-            lambda rows: self.node.pairs(rows, viewer, params),
-        )
-        return {self.key: built}
+    def _built(self, related: Any, source: Any, pairs: sql.Pairs) -> Any:
+        return sql.to_many(related, source, pairs, self.order(related))
 
     def shape(self, row: Row, values: Values) -> Any:
         return [self.node.shape(item, values) for item in row[self.key]]

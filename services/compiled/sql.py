@@ -88,31 +88,24 @@ def limit(value: int) -> Any:
     return literal_column(str(value), Integer)
 
 
-def to_one(
-    rows: Rows,
-    source: FromClause,
-    viewer: Any,
-    binds: Mapping[str, Any],
-    pairs: Callable[[FromClause], Pairs],
-) -> ColumnElement[Any]:
+def related_rows(
+    rows: Rows, source: FromClause, viewer: Any, binds: Mapping[str, Any]
+) -> FromClause:
+    """The related table's rows the relation reads, correlated to the parent's row."""
+    return rows(source, viewer, binds).correlate(source).subquery()
+
+
+def to_one(related: FromClause, source: FromClause, pairs: Pairs) -> ColumnElement[Any]:
     """The related row's object (null when there is none the viewer may see)."""
-    related = rows(source, viewer, binds).correlate(source).subquery()
-    built = select(json_object(pairs(related))).select_from(related)
+    built = select(json_object(pairs)).select_from(related)
     return built.correlate(source).scalar_subquery()
 
 
 def to_many(
-    rows: Rows,
-    order: Order,
-    source: FromClause,
-    viewer: Any,
-    binds: Mapping[str, Any],
-    pairs: Callable[[FromClause], Pairs],
+    related: FromClause, source: FromClause, pairs: Pairs, ordering: Sequence[Any]
 ) -> ColumnElement[Any]:
     """The related rows' objects in order, as a JSON array (empty when there are none)."""
-    related = rows(source, viewer, binds).correlate(source).subquery()
-    built = json_object(pairs(related))
-    ordering = order(related)
+    built = json_object(pairs)
     listed = func.json_agg(aggregate_order_by(built, *ordering) if ordering else built)
     return (
         select(func.coalesce(listed, EMPTY_LIST))
