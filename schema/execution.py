@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    GraphQLNonNull,
     GraphQLObjectType,
     OperationType,
     Undefined,
@@ -102,6 +103,10 @@ def _read_leaf(step: Leaf, source: Any) -> Any:
     except Exception:
         return FALLBACK
     return FALLBACK if coerced is None or coerced is Undefined else coerced
+
+
+def _field_type(step: Child) -> Any:
+    return GraphQLNonNull(step.type) if step.non_null else step.type
 
 
 def _read_attribute(step: Child | Rows, source: Any) -> Any:
@@ -231,31 +236,53 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return await result if self.is_awaitable(result) else result
 
     def _read_rows(self, step: Rows, source: Any) -> Any:
-        """The listed objects, each a dict of its leaves; USUAL when anything about them
-        needs graphql-core (a selection with more than leaves, a null item, @defer)."""
+        """The listed objects as dicts, when everything selected of them is plain (leaves,
+        objects and lists of plain objects); USUAL when anything needs graphql-core (a
+        resolver, a null item or value where none may be, @defer)."""
         items = _read_attribute(step, source)
         if items is FALLBACK or items is None:
             return items
         if not isinstance(items, list | tuple):
             return USUAL
-        grouped, new_defer_usages, *_ = self.collect_subfields(step.type, step.field_details)
-        plan = None if new_defer_usages else self._plan(step.type, grouped)
-        if plan is None or not all(isinstance(s, Leaf) for s in plan.steps):
+        plan = self._plain_plan(step.type, step.field_details)
+        if plan is None:
             return USUAL
-        leaves: tuple[Leaf, ...] = plan.steps  # type: ignore[assignment]
-        is_type_of = step.type.is_type_of
         rows = []
         for item in items:
-            if item is None or (is_type_of is not None and is_type_of(item, None) is not True):
+            row = USUAL if item is None else self._plain_value(plan, step.type, item)
+            if row is USUAL:
                 return USUAL
-            row = {}
-            for leaf in leaves:
-                value = _read_leaf(leaf, item)
-                if value is FALLBACK:
-                    return USUAL
-                row[leaf.key] = value
             rows.append(row)
         return rows
+
+    def _plain_plan(self, object_type: GraphQLObjectType, field_details: Any) -> Plan | None:
+        """The plan of a selection made only of plain steps, or None."""
+        grouped, new_defer_usages, *_ = self.collect_subfields(object_type, field_details)
+        plan = None if new_defer_usages else self._plan(object_type, grouped)
+        if plan is None or any(isinstance(s, str | Compiled) for s in plan.steps):
+            return None
+        return plan
+
+    def _plain_value(self, plan: Plan, object_type: GraphQLObjectType, value: Any) -> Any:
+        is_type_of = object_type.is_type_of
+        if is_type_of is not None and is_type_of(value, None) is not True:
+            return USUAL
+        answer: dict[str, Any] = {}
+        for step in plan.steps:
+            if isinstance(step, Leaf):
+                read = _read_leaf(step, value)
+            elif isinstance(step, Rows):
+                read = self._read_rows(step, value)
+            else:
+                assert isinstance(step, Child)
+                read = _read_attribute(step, value)
+                if read is not FALLBACK and read is not None:
+                    inner = self._plain_plan(step.type, step.field_details)
+                    read = USUAL if inner is None else self._plain_value(inner, step.type, read)
+            if read is FALLBACK or read is USUAL:
+                return USUAL
+            answer[step.key] = read
+        return answer
 
     def _read_child(self, step: Child, source: Any) -> Any:
         value = _read_attribute(step, source)
@@ -269,8 +296,29 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return value
 
     def _execute_child(self, step: Child, value: Any, path: Path, position_context: Any) -> Any:
+        """The object's selection, its errors handled at this field as graphql-core's
+        execute_field handles them: a nullable field becomes null, a non-null one passes
+        the error up."""
         if value is None:
             return None
+        try:
+            result = self._child_fields(step, value, path, position_context)
+        except Exception as e:
+            self.handle_field_error(e, _field_type(step), step.field_details, path)
+            return None
+        if not self.is_awaitable(result):
+            return result
+
+        async def settled() -> Any:
+            try:
+                return await result
+            except Exception as e:
+                self.handle_field_error(e, _field_type(step), step.field_details, path)
+                return None
+
+        return settled()
+
+    def _child_fields(self, step: Child, value: Any, path: Path, position_context: Any) -> Any:
         grouped, new_defer_usages, *_ = self.collect_subfields(step.type, step.field_details)
         if new_defer_usages:  # @defer: graphql-core's own path delivers it
             return self.execute_collected_subfields(

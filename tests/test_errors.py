@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from api.settings import Settings
 from schema.partners import types as partner_types
-from services.collaboratives import service as collaboratives
+from services.dashboards import service as dashboards
 from services.partners.models import Partner
 from services.viewer import Role
 from tests.factories import bearer, graphql, make_collaborative, make_member, make_partner
@@ -28,11 +28,11 @@ async def test_an_unexpected_error_is_masked_and_logged_with_the_request_id(
     async def broken(**_: object) -> None:
         raise RuntimeError("password=hunter2 in a stack trace")
 
-    monkeypatch.setattr(collaboratives, "get_by_slug", broken)
+    monkeypatch.setattr(dashboards, "by_slug", broken)
     # when
     with caplog.at_level(logging.ERROR, logger="tablero.graphql"):
         response = await client.post(
-            "/graphql", json={"query": '{ collaborative(slug: "x") { name } }'}
+            "/graphql", json={"query": '{ dashboard(collaborativeSlug: "x", slug: "y") { title } }'}
         )
     # then
     assert response.status_code == 200

@@ -30,7 +30,20 @@ class Point:
 
 
 @strawberry.type
+class Period:
+    start: int
+    label: str | None
+
+
+@strawberry.type
+class Cell:
+    period: Period | None
+    points: list[Point]
+
+
+@strawberry.type
 class Chart:
+    cells: list[Cell] | None = None
     points: list[Point]
     maybe: list[Point | None] | None
     inner: Point | None
@@ -54,7 +67,21 @@ CHARTS: dict[str, Any] = {
     "empty": Chart(points=[], maybe=[], inner=None),
 }  # fmt: skip
 
+CHARTS["nested plain objects"] = Chart(
+    cells=[Cell(period=Period(start=1, label="a"), points=[P(1, "a", Colour.RED)]),
+           Cell(period=None, points=[])],
+    points=[], maybe=None, inner=None,
+)  # fmt: skip
+CHARTS["a null inside a nullable object"] = Chart(
+    points=[], maybe=None, inner=P(None, "a", Colour.RED)
+)
+CHARTS["a nested null where none may be"] = Chart(
+    cells=[Cell(period=Period(start=None, label="a"), points=[])],  # type: ignore[arg-type]
+    points=[], maybe=None, inner=None,
+)  # fmt: skip
+
 QUERIES = [
+    "{ chart { cells { period { start label } points { x colour } } } }",
     "{ chart { points { x label colour } maybe { x } inner { x label } } }",
     "{ chart { points { x double } maybe { label } } }",
     "{ chart { points { __typename x } } }",
@@ -94,7 +121,7 @@ async def test_plain_lists_are_read_in_one_loop(monkeypatch: pytest.MonkeyPatch)
         return found
 
     monkeypatch.setattr(PlainFieldsExecutionContext, "_read_rows", spy)
-    result = await schema_for(CHARTS["plain"], plain=True).execute(QUERIES[0])
+    result = await schema_for(CHARTS["plain"], plain=True).execute(QUERIES[1])
     assert result.errors is None
     assert [
         {"x": 1, "label": "a", "colour": "RED"},

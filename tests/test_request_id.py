@@ -12,7 +12,7 @@ from sqlmodel import select
 from api.request_id import RequestIdFilter, request_id_of
 from schema.relay import to_global_id
 from services.audit.models import AuditEvent
-from services.collaboratives import service as collaboratives
+from services.dashboards import service as dashboards
 from services.viewer import Role
 from tests.factories import bearer, make_collaborative, make_member, make_partner
 
@@ -68,12 +68,12 @@ async def test_the_id_names_the_request_in_the_log_of_its_failure(
     async def broken(**_: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(collaboratives, "get_by_slug", broken)
+    monkeypatch.setattr(dashboards, "by_slug", broken)
     caplog.handler.addFilter(RequestIdFilter())  # as a deployment's log handler would
     with caplog.at_level(logging.ERROR, logger="tablero.graphql"):
         await client.post(
             "/graphql",
-            json={"query": '{ collaborative(slug: "x") { name } }'},
+            json={"query": '{ dashboard(collaborativeSlug: "x", slug: "y") { title } }'},
             headers={"X-Request-Id": "support-ticket-981"},
         )
     [record] = [r for r in caplog.records if r.name == "tablero.graphql"]
