@@ -16,15 +16,17 @@ Nothing is read twice that could change: basic fields are plain attributes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
+    NullValueNode,
     OperationType,
     Undefined,
+    VariableNode,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
@@ -103,6 +105,23 @@ def _read_leaf(step: Leaf, source: Any) -> Any:
     except Exception:
         return FALLBACK
     return FALLBACK if coerced is None or coerced is Undefined else coerced
+
+
+def _chooses_language(grouped_field_set: Any, variables: Mapping[str, Any]) -> bool:
+    """Whether a root field is given a `language`: it changes the request's language when
+    it runs, which a compiled root answering beside it must not run ahead of."""
+    for field_details in grouped_field_set.values():
+        for details in field_details:
+            for argument in details.node.arguments or ():
+                if argument.name.value != "language":
+                    continue
+                value = argument.value
+                if isinstance(value, VariableNode):
+                    if variables.get(value.name.value) is not None:
+                        return True
+                elif not isinstance(value, NullValueNode):
+                    return True
+    return False
 
 
 def _field_type(step: Child) -> Any:
@@ -343,7 +362,9 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if getattr(self.middleware_manager, "_middleware_resolvers", None):
             return None
         steps: list[Leaf | Child | Compiled | str] = []
-        compiles = self._compiles(parent_type)
+        compiles = self._compiles(parent_type) and not _chooses_language(
+            grouped_field_set, self.variable_values.coerced
+        )
         for key, field_details in grouped_field_set.items():
             compiled = self._compiled(key, field_details) if compiles else None
             steps.append(compiled or self._step(parent_type, key, field_details) or key)

@@ -9,6 +9,7 @@ but the row lacks raises NotCompiledError, and the usual execution answers inste
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -61,9 +62,11 @@ class Column(Step):
     column: str
     serialize: Callable[[Any], Any] | None  # None: the JSON value is the answer
     non_null: bool
+    as_text: bool = False  # read as PostgreSQL writes it (a float's -0, NaN, Infinity)
 
     def pairs(self, source: Any, viewer: Any, params: Params) -> sql.Pairs:
-        return {self.column: sql.column(source, self.column)}
+        column = sql.column(source, self.column)
+        return {self.column: sql.as_text(column) if self.as_text else column}
 
     def shape(self, row: Row, values: Values) -> Any:
         value = row[self.column]
@@ -72,6 +75,15 @@ class Column(Step):
                 raise NotCompiledError(f"{self.column} is null")
             return None
         return value if self.serialize is None else self.serialize(value)
+
+
+def finite_float(text: str) -> float:
+    """A float column's text as GraphQL's Float answers it (-0 keeps its sign); NaN and
+    the infinities are refused by the usual execution with an error of its own."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise NotCompiledError("not a finite number")
+    return value
 
 
 @dataclass(eq=False)

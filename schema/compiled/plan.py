@@ -37,6 +37,7 @@ from schema.compiled.objects import (
     ToMany,
     ToOne,
     Translated,
+    finite_float,
 )
 from schema.compiled.selections import Argument, NotCompiledError, argument_of, fields_of
 
@@ -106,8 +107,10 @@ class Planner:
             column, non_null = readable.columns[name], is_non_null_type(definition.type)
             if name in readable.translated:
                 self.translated = True
-                return Translated(column, serialize, non_null, column, readable.translation_kind)
-            return Column(column, serialize, non_null)
+                return Translated(
+                    column, serialize, non_null, field=column, kind=readable.translation_kind
+                )
+            return Column(column, serialize, non_null, as_text=serialize is finite_float)
         if name == "period" and parent.name == "Observation":
             return self._period(node)
         raise NotCompiledError(f"{parent.name}.{name} is not compiled")
@@ -122,7 +125,11 @@ class Planner:
         return ToMany(relation.rows, plan, binds, relation.order)
 
     def _bind(self, relation: Relation, definition: Any, node: FieldNode) -> dict[str, str]:
-        given = {a.name.value: argument_of(a.value) for a in node.arguments or ()}
+        given = {
+            a.name.value: argument_of(a.value, definition.args[a.name.value].type)
+            for a in node.arguments or ()
+            if a.name.value in definition.args
+        }
         unknown = set(given) - set(relation.arguments)
         if unknown:
             raise NotCompiledError(f"arguments {sorted(unknown)} are not compiled")
@@ -223,5 +230,5 @@ def _serializer(graphql_type: Any) -> Any:
     if inner.name in PLAIN_SCALARS or inner.name == "Date":  # PostgreSQL writes ISO dates
         return None
     if inner.name == "Float":
-        return float
+        return finite_float
     raise NotCompiledError(f"the scalar {inner.name} is not compiled")

@@ -144,6 +144,9 @@ class NodeRoot(RootField):
         if decoded is None:
             raise NotCompiledError("not a global id")
         type_name, raw_id = decoded
+        readable = READABLE.get(type_name)
+        if readable is None or readable.by_id is None:  # kept only for types we know
+            raise NotCompiledError(f"no compiled reads of {type_name!r}")
         if type_name not in self.plans:
             self.plans[type_name] = self.planner(type_name)
         plan = self.plans[type_name]
@@ -180,8 +183,15 @@ def plan_root(
     if node.directives:
         return None
     try:
-        arguments = {a.name.value: argument_of(a.value) for a in node.arguments or ()}
         name = node.name.value
+        root = schema.query_type.fields.get(name) if schema.query_type else None
+        if root is None:
+            return None
+        arguments = {
+            a.name.value: argument_of(a.value, root.args[a.name.value].type)
+            for a in node.arguments or ()
+            if a.name.value in root.args
+        }
         if name == "collaborative" and set(arguments) <= {"slug", "language"}:
             plan = _root_plan(
                 schema, fragments, node, "Collaborative", relations.collaborative_by_slug, "slug"

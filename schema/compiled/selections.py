@@ -17,12 +17,14 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLInputType,
     GraphQLObjectType,
     InlineFragmentNode,
     SelectionSetNode,
+    Undefined,
     ValueNode,
     VariableNode,
-    value_from_ast_untyped,
+    value_from_ast,
 )
 
 
@@ -38,22 +40,17 @@ class Argument:
     variable: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Selection:
-    """One field as the document asks for it."""
-
-    key: str  # the response key: the alias, or the field's name
-    name: str
-    arguments: Mapping[str, Argument]
-    selections: tuple[Selection, ...]  # empty for a leaf
-
-
-def argument_of(value: ValueNode) -> Argument:
+def argument_of(value: ValueNode, graphql_type: GraphQLInputType) -> Argument:
+    """An argument as written; a literal coerced to its type as GraphQL coerces it (a
+    single value where a list is expected is a list of one)."""
     if isinstance(value, VariableNode):
         return Argument(variable=value.name.value)
     if _has_variable(value):
         raise NotCompiledError("a variable inside a list or object argument")
-    return Argument(literal=value_from_ast_untyped(value))
+    literal = value_from_ast(value, graphql_type)
+    if literal is Undefined:
+        raise NotCompiledError("a literal its type refuses")
+    return Argument(literal=literal)
 
 
 def _has_variable(value: Any) -> bool:
@@ -61,17 +58,6 @@ def _has_variable(value: Any) -> bool:
         return True
     inner = getattr(value, "values", None) or getattr(value, "fields", None) or ()
     return any(_has_variable(getattr(item, "value", item)) for item in inner)
-
-
-def selection_of(field: FieldNode, selections: tuple[Selection, ...]) -> Selection:
-    if field.directives:
-        raise NotCompiledError("a directive")
-    return Selection(
-        key=field.alias.value if field.alias else field.name.value,
-        name=field.name.value,
-        arguments={a.name.value: argument_of(a.value) for a in field.arguments or ()},
-        selections=selections,
-    )
 
 
 def fields_of(
@@ -86,11 +72,11 @@ def fields_of(
     applies_to = {runtime_type.name, *(i.name for i in runtime_type.interfaces)}
     found: list[FieldNode] = []
     for node in selection_set.selections:
+        if node.directives:  # on a field or a fragment, wherever it is
+            raise NotCompiledError("a directive")
         if isinstance(node, FieldNode):
             found.append(node)
             continue
-        if node.directives:
-            raise NotCompiledError("a directive")
         if isinstance(node, InlineFragmentNode):
             condition = node.type_condition
             if condition is None or condition.name.value in applies_to:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     bindparam,
+    cast,
     func,
     literal_column,
     select,
@@ -70,6 +71,12 @@ def json_object(pairs: Pairs) -> ColumnElement[Any]:
 
 def column(source: FromClause, name: str) -> ColumnElement[Any]:
     return source.c[name]
+
+
+def as_text(expression: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A value as PostgreSQL writes it: JSON would turn a float's -0 into 0, and has no
+    NaN or Infinity."""
+    return cast(expression, Text)
 
 
 def parameter(name: str, role: str) -> Any:
