@@ -1,10 +1,11 @@
 """The root fields compiled reads answer, `collaborative(slug)` and `node(id)`, and the one
 statement per request that answers each.
 
-A RootPlan's statement is built once per viewer (the visibility predicates hold the
-viewer's memberships) and per length of its list arguments, then reused: each request
-only binds its values. It runs in the request's transaction, where row-level security
-applies as to every statement.
+A RootPlan's statement is built and compiled to text once per viewer (the visibility
+predicates hold the viewer's memberships) and per form of its arguments (each list's
+length, each row limit, whether it reads translations), then reused: each request only
+binds its values. It runs in the request's transaction, where row-level security applies
+as to every statement.
 """
 
 from __future__ import annotations
