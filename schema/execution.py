@@ -1,4 +1,5 @@
-"""Executing plain fields without graphql-core's per-field machinery.
+"""Executing plain fields without graphql-core's per-field machinery, and handing a query's
+root fields to compiled reads (schema/compiled) where they can answer.
 
 graphql-core resolves every field alike: it builds a resolve info, calls the resolver
 through Strawberry's wrapper, checks for awaitables and completes the value. For a field
@@ -23,14 +24,14 @@ from typing import Any
 from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
-    NullValueNode,
     OperationType,
     Undefined,
-    VariableNode,
+    get_nullable_type,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
     is_object_type,
+    value_from_ast_untyped,
 )
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -76,7 +77,6 @@ class Rows:
     type: GraphQLObjectType
     field_details: Any
     non_null: bool
-    item_non_null: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,18 +110,13 @@ def _read_leaf(step: Leaf, source: Any) -> Any:
 def _chooses_language(grouped_field_set: Any, variables: Mapping[str, Any]) -> bool:
     """Whether a root field is given a `language`: it changes the request's language when
     it runs, which a compiled root answering beside it must not run ahead of."""
-    for field_details in grouped_field_set.values():
-        for details in field_details:
-            for argument in details.node.arguments or ():
-                if argument.name.value != "language":
-                    continue
-                value = argument.value
-                if isinstance(value, VariableNode):
-                    if variables.get(value.name.value) is not None:
-                        return True
-                elif not isinstance(value, NullValueNode):
-                    return True
-    return False
+    return any(
+        argument.name.value == "language"
+        and value_from_ast_untyped(argument.value, variables) not in (None, Undefined)
+        for field_details in grouped_field_set.values()
+        for details in field_details
+        for argument in details.node.arguments or ()
+    )
 
 
 def _field_type(step: Child) -> Any:
@@ -294,7 +289,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 read = self._read_rows(step, value)
             else:
                 assert isinstance(step, Child)
-                read = _read_attribute(step, value)
+                read = self._read_child(step, value)
                 if read is not FALLBACK and read is not None:
                     inner = self._plain_plan(step.type, step.field_details)
                     read = USUAL if inner is None else self._plain_value(inner, step.type, read)
@@ -361,7 +356,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # Strawberry always passes a manager; an empty one holds no resolvers.
         if getattr(self.middleware_manager, "_middleware_resolvers", None):
             return None
-        steps: list[Leaf | Child | Compiled | str] = []
+        steps: list[Leaf | Child | Rows | Compiled | str] = []
         compiles = self._compiles(parent_type) and not _chooses_language(
             grouped_field_set, self.variable_values.coerced
         )
@@ -407,9 +402,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if is_object_type(inner):
             return Child(key, attribute, inner, field_details, non_null)
         if is_list_type(inner) and not node.directives:  # @stream: graphql-core's own way
-            item = inner.of_type
-            item_non_null = is_non_null_type(item)
-            item = item.of_type if item_non_null else item
+            item = get_nullable_type(inner.of_type)  # a null item goes the usual way
             if is_object_type(item):
-                return Rows(key, attribute, item, field_details, non_null, item_non_null)
+                return Rows(key, attribute, item, field_details, non_null)
         return None

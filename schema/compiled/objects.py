@@ -55,6 +55,15 @@ class Constant(Step):
         return self.value
 
 
+def finite_float(text: str) -> float:
+    """A float column's text as GraphQL's Float answers it (-0 keeps its sign); NaN and
+    the infinities are refused by the usual execution with an error of its own."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise NotCompiledError("not a finite number")
+    return value
+
+
 @dataclass(eq=False)
 class Column(Step):
     """A column, serialized as the field's scalar or enum type serializes it."""
@@ -62,11 +71,11 @@ class Column(Step):
     column: str
     serialize: Callable[[Any], Any] | None  # None: the JSON value is the answer
     non_null: bool
-    as_text: bool = False  # read as PostgreSQL writes it (a float's -0, NaN, Infinity)
 
     def pairs(self, source: Any, viewer: Any, params: Params) -> sql.Pairs:
         column = sql.column(source, self.column)
-        return {self.column: sql.as_text(column) if self.as_text else column}
+        # floats are read as PostgreSQL writes them: JSON has no -0, NaN nor Infinity
+        return {self.column: sql.as_text(column) if self.serialize is finite_float else column}
 
     def shape(self, row: Row, values: Values) -> Any:
         value = row[self.column]
@@ -75,15 +84,6 @@ class Column(Step):
                 raise NotCompiledError(f"{self.column} is null")
             return None
         return value if self.serialize is None else self.serialize(value)
-
-
-def finite_float(text: str) -> float:
-    """A float column's text as GraphQL's Float answers it (-0 keeps its sign); NaN and
-    the infinities are refused by the usual execution with an error of its own."""
-    value = float(text)
-    if not math.isfinite(value):
-        raise NotCompiledError("not a finite number")
-    return value
 
 
 @dataclass(eq=False)
@@ -112,8 +112,7 @@ class LanguageChooser:
 class Translated(Column):
     """A text answered in the request's language (the default's text where untranslated)."""
 
-    field: str = ""  # the translation's field
-    kind: str = ""  # the translation's subject kind
+    kind: str = ""  # the translation's subject kind (its field is the column's name)
 
     def pairs(self, source: Any, viewer: Any, params: Params) -> sql.Pairs:
         found = super().pairs(source, viewer, params)
@@ -130,7 +129,7 @@ class Translated(Column):
         language = chooser.language(row["collaborative_id"])
         if language is None:
             return base
-        return (row["translations"] or {}).get(f"{self.field}/{language}", base)
+        return (row["translations"] or {}).get(f"{self.column}/{language}", base)
 
 
 @dataclass(eq=False)

@@ -15,11 +15,12 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
     Undefined,
+    get_named_type,
+    get_nullable_type,
     is_enum_type,
     is_leaf_type,
     is_non_null_type,
@@ -39,7 +40,13 @@ from schema.compiled.objects import (
     Translated,
     finite_float,
 )
-from schema.compiled.selections import Argument, NotCompiledError, argument_of, fields_of
+from schema.compiled.selections import (
+    Argument,
+    NotCompiledError,
+    argument_of,
+    fields_of,
+    response_key,
+)
 
 PLAIN_SCALARS = {"String", "Int", "Boolean", "ID"}  # JSON holds their answer as it is
 
@@ -54,12 +61,7 @@ class Binding:
     rule: ArgumentRule
 
     def value(self, variables: Mapping[str, Any], largest_page: int) -> Any:
-        given = self.argument
-        if given.variable is not None:
-            raw = variables.get(given.variable, self.default)
-        else:
-            raw = given.literal
-        return self.rule.convert(raw, largest_page)
+        return self.rule.convert(self.argument.value(variables, self.default), largest_page)
 
 
 @dataclass(eq=False)
@@ -79,7 +81,7 @@ class Planner:
         if readable is None or not isinstance(graphql_type, GraphQLObjectType):
             raise NotCompiledError(f"no compiled reads of {type_name}")
         steps = tuple(
-            (_key(child), self._step(readable, graphql_type, child))
+            (response_key(child), self._step(readable, graphql_type, child))
             for child in self._fields(node, graphql_type)
         )
         return ObjectPlan(steps, hidden)
@@ -88,9 +90,7 @@ class Planner:
         return fields_of(node.selection_set, graphql_type, self.fragments)
 
     def _step(self, readable: Readable, parent: GraphQLObjectType, node: FieldNode) -> Step:
-        name = node.name.value
-        if node.directives:
-            raise NotCompiledError("a directive")
+        name = node.name.value  # fields_of refused directives already
         if name == "__typename":
             return Constant(parent.name)
         definition = parent.fields.get(name)
@@ -107,10 +107,8 @@ class Planner:
             column, non_null = readable.columns[name], is_non_null_type(definition.type)
             if name in readable.translated:
                 self.translated = True
-                return Translated(
-                    column, serialize, non_null, field=column, kind=readable.translation_kind
-                )
-            return Column(column, serialize, non_null, as_text=serialize is finite_float)
+                return Translated(column, serialize, non_null, kind=readable.translation_kind)
+            return Column(column, serialize, non_null)
         if name == "period" and parent.name == "Observation":
             return self._period(node)
         raise NotCompiledError(f"{parent.name}.{name} is not compiled")
@@ -148,9 +146,9 @@ class Planner:
         assert isinstance(period_type, GraphQLObjectType)
         fields = []
         for child in self._fields(node, period_type):
-            if child.directives or child.arguments:
-                raise NotCompiledError("a directive or an argument")
-            fields.append((_key(child), child.name.value))
+            if child.arguments:
+                raise NotCompiledError("an argument inside a period")
+            fields.append((response_key(child), child.name.value))
         granularity = _serializer(period_type.fields["granularity"].type)
         assert granularity is not None
         return Period(tuple(fields), granularity)
@@ -165,11 +163,11 @@ class Planner:
         fields: list[tuple[str, str, Any]] = []
         for child in self._fields(node, connection_type):
             name = child.name.value
-            if child.arguments or child.directives:
-                raise NotCompiledError("an argument or a directive inside a connection")
+            if child.arguments:
+                raise NotCompiledError("an argument inside a connection")
             if name == "nodes":
                 plans.append(self.object_plan(relation.type_name, child, relation.keys))
-                fields.append((_key(child), name, None))
+                fields.append((response_key(child), name, None))
             elif name == "edges":
                 edge = []
                 for edge_field in self._fields(child, edge_type):
@@ -177,13 +175,15 @@ class Planner:
                         plans.append(
                             self.object_plan(relation.type_name, edge_field, relation.keys)
                         )
-                    edge.append((_key(edge_field), edge_field.name.value))
-                fields.append((_key(child), name, tuple(edge)))
+                    edge.append((response_key(edge_field), edge_field.name.value))
+                fields.append((response_key(child), name, tuple(edge)))
             elif name == "pageInfo":
-                page = tuple((_key(f), f.name.value) for f in self._fields(child, page_type))
-                fields.append((_key(child), name, page))
+                page = tuple(
+                    (response_key(f), f.name.value) for f in self._fields(child, page_type)
+                )
+                fields.append((response_key(child), name, page))
             elif name == "__typename":
-                fields.append((_key(child), name, None))
+                fields.append((response_key(child), name, None))
             else:
                 raise NotCompiledError(f"{connection_type.name}.{name} is not compiled")
         if len(plans) > 1:
@@ -199,27 +199,18 @@ class Planner:
         )
 
 
-def _key(node: FieldNode) -> str:
-    return node.alias.value if node.alias else node.name.value
-
-
 def _named(graphql_type: Any) -> GraphQLObjectType:
-    while isinstance(graphql_type, GraphQLNonNull | GraphQLList):
-        graphql_type = graphql_type.of_type
-    if not isinstance(graphql_type, GraphQLObjectType):
+    named = get_named_type(graphql_type)
+    if not isinstance(named, GraphQLObjectType):
         raise NotCompiledError("not an object type")
-    return graphql_type
-
-
-def _non_null(graphql_type: Any) -> bool:
-    return is_non_null_type(graphql_type)
+    return named
 
 
 def _serializer(graphql_type: Any) -> Any:
     """How to answer a column's JSON value; None when JSON already holds the answer."""
-    inner = graphql_type.of_type if is_non_null_type(graphql_type) else graphql_type
+    inner = get_nullable_type(graphql_type)
     if isinstance(inner, GraphQLList):
-        item = inner.of_type.of_type if is_non_null_type(inner.of_type) else inner.of_type
+        item = get_nullable_type(inner.of_type)
         if isinstance(item, GraphQLScalarType) and item.name == "String":
             return None
         raise NotCompiledError("a list of something else than text")

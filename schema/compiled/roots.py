@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from graphql import FieldNode, FragmentDefinitionNode, GraphQLObjectType, GraphQLSchema
+from graphql import FieldNode, FragmentDefinitionNode, GraphQLSchema
 
 from schema.compiled.catalogue import READABLE, Readable
 from schema.compiled.objects import LANGUAGE, TRANSLATED, LanguageChooser, ObjectPlan
@@ -41,6 +41,7 @@ class RootPlan:
     translated: bool
     where: Where
     key_role: str  # the root key's parameter type (services/compiled/sql.py)
+    too_wide: set[tuple[Any, ...]] = field(default_factory=set)  # forms JSON cannot hold
 
     async def answer(self, context: Any, key: Any, variables: Mapping[str, Any]) -> Any:
         translating = self.translated and not context.languages.is_empty
@@ -60,9 +61,12 @@ class RootPlan:
                 bound[binding.name] = value
         form.append(translating)
         viewer, shape = context.viewer, tuple(form)
+        if shape in self.too_wide:  # known: nothing to build again
+            raise NotCompiledError("more fields than one JSON object takes")
         try:
             _statement(self, viewer, shape)
         except sql.TooWideError as e:
+            self.too_wide.add(shape)  # bounded: a form per row limit, list length, language
             raise NotCompiledError(str(e)) from e
         found = await sql.fetch_answer(
             context.session, lambda dialect: _prepared(self, viewer, shape, dialect), bound
@@ -118,14 +122,14 @@ class RootField:
 
 @dataclass(eq=False)
 class CollaborativeRoot(RootField):
+    """`collaborative(slug)`; an operation giving any root field a `language` is never
+    compiled (schema/execution.py), so this one's is always null here."""
+
     plan: RootPlan
     slug: Argument
-    language: Argument | None
 
     async def answer(self, context: Any, variables: Mapping[str, Any]) -> Any:
-        if self.language is not None and _value(self.language, variables) is not None:
-            raise NotCompiledError("a language argument (it chooses the request's language)")
-        slug = _value(self.slug, variables)
+        slug = self.slug.value(variables)
         if not isinstance(slug, str):
             raise NotCompiledError("no slug")
         return await self.plan.answer(context, slug, variables)
@@ -135,12 +139,12 @@ class CollaborativeRoot(RootField):
 class NodeRoot(RootField):
     """`node(id)`: planned per type the id names, when the catalogue can look it up."""
 
-    planner: Callable[[str], RootPlan | None]
+    planner: Callable[[str, Where], RootPlan | None]
     id: Argument
     plans: dict[str, RootPlan | None] = field(default_factory=dict)
 
     async def answer(self, context: Any, variables: Mapping[str, Any]) -> Any:
-        given = _value(self.id, variables)
+        given = self.id.value(variables)
         decoded = from_global_id(given) if isinstance(given, str) else None
         if decoded is None:
             raise NotCompiledError("not a global id")
@@ -149,17 +153,11 @@ class NodeRoot(RootField):
         if readable is None or readable.by_id is None:  # kept only for types we know
             raise NotCompiledError(f"no compiled reads of {type_name!r}")
         if type_name not in self.plans:
-            self.plans[type_name] = self.planner(type_name)
+            self.plans[type_name] = self.planner(type_name, readable.by_id)
         plan = self.plans[type_name]
         if plan is None:
             raise NotCompiledError(f"no compiled reads of {type_name}")
         return await plan.answer(context, raw_id, variables)
-
-
-def _value(argument: Argument, variables: Mapping[str, Any]) -> Any:
-    if argument.variable is not None:
-        return variables.get(argument.variable)
-    return argument.literal
 
 
 def _root_plan(
@@ -197,22 +195,17 @@ def plan_root(
             plan = _root_plan(
                 schema, fragments, node, "Collaborative", relations.collaborative_by_slug, "slug"
             )
-            return CollaborativeRoot(plan, arguments["slug"], arguments.get("language"))
+            return CollaborativeRoot(plan, arguments["slug"])
         if name == "node" and set(arguments) == {"id"}:
 
-            def planner(type_name: str) -> RootPlan | None:
-                readable = READABLE.get(type_name)
-                if readable is None or readable.by_id is None:
-                    return None
-                if not isinstance(schema.get_type(type_name), GraphQLObjectType):
-                    return None
+            def planner(type_name: str, by_id: Where) -> RootPlan | None:
                 try:
-                    return _root_plan(schema, fragments, node, type_name, readable.by_id, "id")
-                except (NotCompiledError, sql.TooWideError):
+                    return _root_plan(schema, fragments, node, type_name, by_id, "id")
+                except NotCompiledError:
                     return None
 
             return NodeRoot(planner, arguments["id"])
-    except (NotCompiledError, sql.TooWideError):
+    except NotCompiledError:
         return None
     return None
 

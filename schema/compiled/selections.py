@@ -39,25 +39,27 @@ class Argument:
     literal: Any = None
     variable: str | None = None
 
+    def value(self, variables: Mapping[str, Any], default: Any = None) -> Any:
+        """Its value in a request: a variable the request left out takes `default`."""
+        if self.variable is not None:
+            return variables.get(self.variable, default)
+        return self.literal
+
 
 def argument_of(value: ValueNode, graphql_type: GraphQLInputType) -> Argument:
     """An argument as written; a literal coerced to its type as GraphQL coerces it (a
     single value where a list is expected is a list of one)."""
     if isinstance(value, VariableNode):
         return Argument(variable=value.name.value)
-    if _has_variable(value):
-        raise NotCompiledError("a variable inside a list or object argument")
-    literal = value_from_ast(value, graphql_type)
+    literal = value_from_ast(value, graphql_type)  # Undefined for a variable inside it too
     if literal is Undefined:
-        raise NotCompiledError("a literal its type refuses")
+        raise NotCompiledError("a literal its type refuses, or a variable inside a literal")
     return Argument(literal=literal)
 
 
-def _has_variable(value: Any) -> bool:
-    if isinstance(value, VariableNode):
-        return True
-    inner = getattr(value, "values", None) or getattr(value, "fields", None) or ()
-    return any(_has_variable(getattr(item, "value", item)) for item in inner)
+def response_key(node: FieldNode) -> str:
+    """The key a field answers under: its alias, or its name."""
+    return node.alias.value if node.alias else node.name.value
 
 
 def fields_of(
@@ -87,7 +89,7 @@ def fields_of(
                 raise NotCompiledError("a fragment with variables of its own")
             if fragment.type_condition.name.value in applies_to:
                 found.extend(fields_of(fragment.selection_set, runtime_type, fragments))
-    keys = [f.alias.value if f.alias else f.name.value for f in found]
+    keys = [response_key(f) for f in found]
     if len(set(keys)) != len(keys):
         raise NotCompiledError("a response key asked twice")
     return found
