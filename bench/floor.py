@@ -78,7 +78,7 @@ from services.observations.validation import (
     breakdown_key,
     validate_batch,
 )
-from services.pagination import _encode as encode_cursor  # the API's own cursors
+from services.pagination import encode_cursor
 from services.periods import Granularity, label
 from services.policy import aggregate_readers, rls_settings
 from services.text import unstorable

@@ -33,7 +33,9 @@ class Page(Generic[T]):
     has_previous_page: bool
 
 
-def _encode(values: list[Any]) -> str:
+def encode_cursor(values: list[Any]) -> str:
+    """The opaque cursor of a row's sort key values (compiled reads and the bench's floor
+    make their cursors with it too)."""
     plain = [str(v) if isinstance(v, UUID | date) else v for v in values]  # date: ISO format
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode()
 
@@ -125,7 +127,7 @@ async def paginate(
     items = list(rows[:size])
     if request.backward:
         items.reverse()
-    cursors = [_encode([getattr(item, key.key) for key in keys]) for item in items]
+    cursors = [encode_cursor([getattr(item, key.key) for key in keys]) for item in items]
     more = len(rows) > size
     return Page(
         items=items,

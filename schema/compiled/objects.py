@@ -20,7 +20,7 @@ from uuid import UUID
 from schema.compiled.selections import NotCompiledError
 from schema.relay import to_global_id
 from services.compiled import relations, sql
-from services.pagination import _encode as encode_cursor
+from services.pagination import encode_cursor
 from services.periods import Granularity, label
 
 Row = Mapping[str, Any]  # an object of the statement's JSON
