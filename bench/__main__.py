@@ -33,7 +33,7 @@ import asyncpg
 
 from api import embedded
 from api.settings import MOST_DEFAULT_WORKERS
-from bench.requests import Kind, email, kinds
+from bench.requests import KIND_NAMES, Kind, email, kinds, listed
 from seeds.synthetic import SIZES, Size, slug_of, synthetic_id
 from tests.processes import clean_env, free_port, serving, tablero, wait_until_ready
 
@@ -148,8 +148,17 @@ def main() -> None:
         help="server processes of the API and of the floor each (prod's default)",
     )
     args = parser.parse_args()
-    sizes = [SIZES[s.strip().upper()] for s in args.sizes.split(",")]
-    levels = [int(c) for c in args.concurrency.split(",")]
+    try:
+        sizes = [SIZES[s] for s in listed(args.sizes.upper(), list(SIZES), "--sizes")]
+        chosen = listed(args.kinds, KIND_NAMES, "--kinds") if args.kinds else KIND_NAMES
+    except ValueError as e:
+        parser.error(str(e))
+    try:
+        levels = [int(c) for c in args.concurrency.split(",")]
+    except ValueError:
+        parser.error("--concurrency: whole numbers separated by commas, e.g. 1,16")
+    if any(level < 1 for level in levels) or args.seconds <= 0:
+        parser.error("--concurrency levels and --seconds must be positive")
     with ExitStack() as stack:
         data_dir = args.data_dir or Path(
             stack.enter_context(tempfile.TemporaryDirectory(prefix="tablero-bench-"))
@@ -195,7 +204,7 @@ def main() -> None:
             }
             print(f"| **size {size.name}** | | | | | | | | |")
             for kind in kinds(months):
-                if args.kinds and kind.name not in args.kinds.split(","):
+                if kind.name not in chosen:
                     continue
                 for concurrency in levels:
                     api = drive(

@@ -30,7 +30,7 @@ from api.app import create_app
 from api.auth import issue_token
 from api.settings import Settings
 from bench.__main__ import environment, periods_of, run
-from bench.requests import email, kinds
+from bench.requests import KIND_NAMES, email, kinds
 from seeds.synthetic import SIZES, slug_of
 from tests.processes import free_port
 
@@ -110,10 +110,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--kind", default="partner-dashboard")
+    parser.add_argument("--kind", default="partner-dashboard", choices=KIND_NAMES)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--data-dir", type=Path, help="a database loaded by `python -m bench`")
     args = parser.parse_args()
+    if args.requests < 1:
+        parser.error("--requests must be at least 1")
     with ExitStack() as stack:
         data_dir = args.data_dir or Path(
             stack.enter_context(tempfile.TemporaryDirectory(prefix="tablero-profile-"))

@@ -7,7 +7,7 @@ give the same answer. Bodies are built per request so that batches differ.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -152,3 +152,18 @@ def kinds(months: list[str]) -> tuple[Kind, ...]:
 
 def email(size: Size, viewer: str) -> str:
     return f"{viewer}-{size.name.lower()}@{EMAIL_DOMAIN}"
+
+
+KIND_NAMES = tuple(kind.name for kind in kinds([]))
+
+
+def listed(text: str, choices: Sequence[str], option: str) -> list[str]:
+    """A comma-separated option's items, each one of `choices` (ValueError naming the
+    option and the item otherwise)."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    for item in items:
+        if item not in choices:
+            raise ValueError(f"{option}: {item!r} is not one of {', '.join(choices)}")
+    if not items:
+        raise ValueError(f"{option}: name at least one of {', '.join(choices)}")
+    return items
