@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 
 from api.app import create_app
 from api.settings import Settings
@@ -190,7 +189,15 @@ async def world(session, settings: Settings) -> World:
 class Both:
     compiled: httpx.AsyncClient
     usual: httpx.AsyncClient
-    connection: Any
+    counting: Any  # the count_statements fixture (tests/conftest.py)
+
+    async def sent(
+        self, client: httpx.AsyncClient, send: Callable[[httpx.AsyncClient], Awaitable[Any]]
+    ) -> tuple[httpx.Response, list[str]]:
+        """One request's response, and the reads it sent (the viewer's settings aside)."""
+        with self.counting() as counter:
+            response = await send(client)
+        return response, [s for s in counter.statements if READ.match(s) and "set_config" not in s]
 
     async def ask(
         self, query: str, variables: dict[str, Any], headers: dict[str, str]
@@ -198,23 +205,15 @@ class Both:
         """Both answers (asserted equal), and the reads each side sent."""
         answers, counts = [], []
         for client in (self.compiled, self.usual):
-            statements: list[str] = []
-
-            def count(*args: Any, into: list[str] = statements) -> None:
-                into.append(args[2])
-
-            sync = self.connection.sync_connection
-            event.listen(sync, "before_cursor_execute", count)
-            try:
-                response = await client.post(
+            response, reads = await self.sent(
+                client,
+                lambda c: c.post(
                     "/graphql", json={"query": query, "variables": variables}, headers=headers
-                )
-            finally:
-                event.remove(sync, "before_cursor_execute", count)
+                ),
+            )
             language = response.headers.get("content-language")
             answers.append((response.status_code, response.json(), language))
-
-            counts.append([s for s in statements if READ.match(s) and "set_config" not in s])
+            counts.append(reads)
         assert answers[0] == answers[1], (query, headers)
         return answers[0][1], counts[0], counts[1]
 
@@ -234,7 +233,7 @@ class Both:
 
 
 @pytest.fixture
-async def both(settings, database, connection, session) -> AsyncIterator[Both]:
+async def both(settings, database, connection, session, count_statements) -> AsyncIterator[Both]:
     async def back_to_owner(response: httpx.Response) -> None:
         await connection.exec_driver_sql("RESET ROLE")
 
@@ -250,7 +249,7 @@ async def both(settings, database, connection, session) -> AsyncIterator[Both]:
                 event_hooks={"response": [back_to_owner]},
             )
         )
-    yield Both(clients[0], clients[1], connection)
+    yield Both(clients[0], clients[1], count_statements)
     for client in clients:
         await client.aclose()
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import httpx
 import pytest
-from sqlalchemy import event
 from sqlmodel import select
 
 from schema.compiled.catalogue import READABLE
@@ -45,7 +45,7 @@ from tests.factories import (
     make_partner,
 )
 from tests.measurement_factories import make_measure, quarterly_row
-from tests.test_compiled_reads import READ, Both, World
+from tests.test_compiled_reads import Both, World
 
 world = reads.world  # the fixtures of tests/test_compiled_reads.py, used here as they are
 both = reads.both
@@ -93,29 +93,22 @@ async def twice(
         payload["operationName"] = operation_name
     if extensions is not None:
         payload["extensions"] = extensions
+    if get:
+        params = {k: v if isinstance(v, str) else json.dumps(v) for k, v in payload.items()}
+        accept = {"Accept": "application/json", **(headers or {})}
+
+        def send(c: httpx.AsyncClient) -> Any:
+            return c.get("/graphql", params=params, headers=accept)
+    else:
+
+        def send(c: httpx.AsyncClient) -> Any:
+            return c.post("/graphql", json=payload, headers=headers or {})
+
     responses, reads = [], []
     for client in (both.compiled, both.usual):
-        statements: list[str] = []
-
-        def count(*args: Any, into: list[str] = statements) -> None:
-            into.append(args[2])
-
-        sync = both.connection.sync_connection
-        event.listen(sync, "before_cursor_execute", count)
-        try:
-            if get:
-                params = {k: v if isinstance(v, str) else json.dumps(v) for k, v in payload.items()}
-                response = await client.get(
-                    "/graphql",
-                    params=params,
-                    headers={"Accept": "application/json", **(headers or {})},
-                )
-            else:
-                response = await client.post("/graphql", json=payload, headers=headers or {})
-        finally:
-            event.remove(sync, "before_cursor_execute", count)
+        response, sent = await both.sent(client, send)
         responses.append(response)
-        reads.append([s for s in statements if READ.match(s) and "set_config" not in s])
+        reads.append(sent)
     compiled, usual = responses
     context = (query, variables, headers)
     assert "the budget of one request" not in compiled.text, "an attack that never ran"
