@@ -15,6 +15,8 @@ from services.accounts.models import Account, Membership
 from services.accounts.service import issue_api_key
 from services.collaboratives.models import Collaborative
 from services.partners.models import Partner, PartnerContact, PartnerKind, ProfileVisibility
+from services.translations import service as translations
+from services.translations.models import Translation
 from services.viewer import DEFAULT_KEY_SCOPES, Role, Scope
 
 _seq = itertools.count(1)
@@ -137,3 +139,15 @@ async def graphql(
 
 def ids(value: UUID) -> str:
     return str(value)
+
+
+def translation_of(row: Any, field: str, text: str, language: str = "es") -> Translation:
+    """The text of one field of a row in another language (its kind derived from the row)."""
+    return Translation(
+        collaborative_id=row.collaborative_id,
+        subject_kind=translations.kind_of(row),
+        subject_id=row.id,
+        field=field,
+        language=language,
+        text=text,
+    )

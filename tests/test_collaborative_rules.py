@@ -13,10 +13,16 @@ from api.settings import Settings
 from schema.relay import to_global_id
 from services.agenda.models import Domain
 from services.partners.models import PartnerKind
-from services.translations.models import Translation
 from services.viewer import Role
 from tests.aggregate_fixture import AGGREGATE, Q1, build_fixture, release
-from tests.factories import bearer, graphql, make_collaborative, make_member, make_partner
+from tests.factories import (
+    bearer,
+    graphql,
+    make_collaborative,
+    make_member,
+    make_partner,
+    translation_of,
+)
 from tests.test_governance_api import close, town, vote
 from tests.test_rule_change import propose, rule
 
@@ -119,17 +125,22 @@ async def test_a_proposed_rule_out_of_range_names_its_field(client, town) -> Non
     ]
 
 
-async def test_a_stronger_rule_applies_from_the_next_release_and_the_last_one_stays(
-    client, session, settings: Settings
-) -> None:
-    # given Q1 released under the default rules: three partners, shown
-    fixture = await build_fixture(session, settings)
-    backbone = await make_member(
+async def backbone_of(session: Any, fixture: Any) -> Any:
+    """A backbone person of the aggregate fixture's collaborative."""
+    return await make_member(
         session,
         fixture.collaborative,
         Role.BACKBONE,
         await make_partner(session, fixture.collaborative, kind=PartnerKind.BACKBONE),
     )
+
+
+async def test_a_stronger_rule_applies_from_the_next_release_and_the_last_one_stays(
+    client, session, settings: Settings
+) -> None:
+    # given Q1 released under the default rules: three partners, shown
+    fixture = await build_fixture(session, settings)
+    backbone = await backbone_of(session, fixture)
     await release(session, fixture, Q1)
     query = {"of": fixture.of, "from": "2025-01-01", "to": "2025-03-31"}
 
@@ -157,12 +168,7 @@ async def test_a_ratified_weaker_rule_leaves_released_cells_and_applies_from_the
 ) -> None:
     # given Q1 released by race under the default rules: its white cell too small to show
     fixture = await build_fixture(session, settings)
-    backbone = await make_member(
-        session,
-        fixture.collaborative,
-        Role.BACKBONE,
-        await make_partner(session, fixture.collaborative, kind=PartnerKind.BACKBONE),
-    )
+    backbone = await backbone_of(session, fixture)
     table = {
         "collaborative": fixture.collaborative,
         "as": {
@@ -227,16 +233,7 @@ async def test_a_new_default_language_takes_every_text_from_its_translation(
         (["defaultLanguage"], "INVALID")
     ]
     assert "1 text(s)" in refused["userErrors"][0]["message"]
-    session.add(
-        Translation(
-            collaborative_id=collaborative.id,
-            subject_kind="domain",
-            subject_id=domain.id,
-            field="name",
-            language="es",
-            text="Salud",
-        )
-    )
+    session.add(translation_of(domain, "name", "Salud"))
     await session.flush()
     changed = await update(client, collaborative, as_backbone, defaultLanguage="es")
     assert changed["userErrors"] == []

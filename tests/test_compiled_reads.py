@@ -27,10 +27,9 @@ from schema.relay import to_global_id
 from services.measures.models import PerformanceMeasure
 from services.observations.models import ObservationStatus
 from services.partners.models import ProfileVisibility
-from services.translations.models import Translation
 from services.viewer import Role
 from services.visibility import Visibility
-from tests.factories import bearer, make_collaborative, make_member, make_partner
+from tests.factories import bearer, make_collaborative, make_member, make_partner, translation_of
 from tests.measurement_factories import make_measure, quarterly_row
 
 READ = re.compile(r"\s*(SELECT|WITH)\b")
@@ -138,17 +137,7 @@ async def world(session, settings: Settings) -> World:
             )
     foreign = await make_measure(session, stranger, visibility=Visibility.PUBLIC)
     for name in ("Casa public", "Casa private", "Quiet collaborative"):
-        measure = measures[name]
-        session.add(
-            Translation(
-                collaborative_id=measure.collaborative_id,
-                subject_kind="performance_measure",
-                subject_id=measure.id,
-                field="name",
-                language="es",
-                text=f"{name} (es)",
-            )
-        )
+        session.add(translation_of(measures[name], "name", f"{name} (es)"))
     observation = None
     for measure in [*measures.values(), foreign]:
         for quarter in range(6):

@@ -33,7 +33,6 @@ from schema.execution import PLANNED_ROOTS
 from schema.relay import from_global_id, to_global_id
 from services.observations.models import ObservationStatus
 from services.partners.models import Partner
-from services.translations.models import Translation
 from services.viewer import Role, Scope
 from services.visibility import Visibility
 from tests import test_compiled_reads as reads
@@ -43,6 +42,7 @@ from tests.factories import (
     make_collaborative,
     make_member,
     make_partner,
+    translation_of,
 )
 from tests.measurement_factories import make_measure, quarterly_row
 from tests.test_compiled_reads import Both, World
@@ -823,17 +823,7 @@ async def babel(session, settings) -> dict[str, Any]:
         ("twin", "name", "en", "English text for the default language"),
     ]
     for key, field, language, text in texts:
-        measure = measures[key]
-        session.add(
-            Translation(
-                collaborative_id=collaborative.id,
-                subject_kind="performance_measure",
-                subject_id=measure.id,
-                field=field,
-                language=language,
-                text=text,
-            )
-        )
+        session.add(translation_of(measures[key], field, text, language))
     for measure in measures.values():
         session.add(quarterly_row(measure, date(2024, 1, 1), value=1.0, n=12))
     await session.flush()

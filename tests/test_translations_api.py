@@ -16,11 +16,17 @@ from services.dimensions.models import DimensionCategory
 from services.observations.models import Observation, ObservationStatus
 from services.partners.models import PartnerKind
 from services.periods import Granularity
-from services.translations import service as translations
 from services.translations.models import Translation
 from services.viewer import Role
 from services.visibility import Visibility
-from tests.factories import bearer, graphql, make_collaborative, make_member, make_partner
+from tests.factories import (
+    bearer,
+    graphql,
+    make_collaborative,
+    make_member,
+    make_partner,
+    translation_of,
+)
 from tests.measurement_factories import (
     make_dimension,
     make_indicator,
@@ -47,14 +53,7 @@ SPANISH = {"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}
 
 def spanish(row, field: str, text: str) -> Translation:
     """The Spanish text of one field of a row (its subject kind derived from the row)."""
-    return Translation(
-        collaborative_id=row.collaborative_id,
-        subject_kind=translations.kind_of(row),
-        subject_id=row.id,
-        field=field,
-        language="es",
-        text=text,
-    )
+    return translation_of(row, field, text)
 
 
 @pytest.fixture
