@@ -8,6 +8,10 @@ cProfile, and prints the CPU per request, the share of each package and the cost
 functions.
 
     python -m bench.profile --kind partner-dashboard [--requests 200] [--data-dir DIR]
+                            [--statements]
+
+`--statements` prints instead the SQL statements one request sends, in order: the round
+trips it costs.
 """
 
 from __future__ import annotations
@@ -20,10 +24,14 @@ import pstats
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import httpx
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from api import embedded
 from api.app import create_app
@@ -53,7 +61,12 @@ def where(filename: str) -> str:
 
 
 async def profile(
-    env: dict[str, str], kind_name: str, requests: int, months: list[str], first: int
+    env: dict[str, str],
+    kind_name: str,
+    requests: int,
+    months: list[str],
+    first: int,
+    statements: bool = False,
 ) -> int:
     """Profile the kind; the next unused batch number (each batch records new months)."""
     os.environ.update(env)
@@ -77,6 +90,9 @@ async def profile(
         numbers = iter(range(first, first + 20 + 2 * requests))
         for _ in range(20):
             await ask(next(numbers))
+        if statements:
+            await print_statements(ask, next(numbers))
+            return first + 21
         started = time.perf_counter()
         for _ in range(requests):
             await ask(next(numbers))
@@ -106,6 +122,24 @@ async def profile(
     return first + 20 + 2 * requests
 
 
+async def print_statements(ask: Callable[[int], Awaitable[None]], number: int) -> None:
+    """The statements one request sends, in order (each a round trip), as the driver sees
+    them."""
+    sent: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        await ask(number)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    print(f"{len(sent)} statements (BEGIN and COMMIT not shown):")
+    for number, statement in enumerate(sent, 1):
+        print(f"{number:3}. {statement[:300]}{' ...' if len(statement) > 300 else ''}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -113,6 +147,9 @@ def main() -> None:
     parser.add_argument("--kind", default="partner-dashboard", choices=KIND_NAMES)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--data-dir", type=Path, help="a database loaded by `python -m bench`")
+    parser.add_argument(
+        "--statements", action="store_true", help="print the statements of one request"
+    )
     args = parser.parse_args()
     if args.requests < 1:
         parser.error("--requests must be at least 1")
@@ -130,7 +167,9 @@ def main() -> None:
             raise SystemExit(f"no {slug_of(SIZE)} in {data_dir}: load it with `python -m bench`")
         counter = data_dir / "bench-next-batch"  # shared with `python -m bench`
         first = int(counter.read_text()) if counter.exists() else 0
-        counter.write_text(str(asyncio.run(profile(env, args.kind, args.requests, months, first))))
+        counter.write_text(
+            str(asyncio.run(profile(env, args.kind, args.requests, months, first, args.statements)))
+        )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, delete
+from sqlalchemy import and_, bindparam, delete
 from sqlalchemy.orm import aliased
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -84,12 +84,11 @@ def missing(
     ]
 
 
-async def labels(
-    *, session: AsyncSession, collaborative_id: UUID, language: str
-) -> dict[tuple[str, str], tuple[str, str]]:
-    """(dimension key, category key) -> (dimension name, category label) in `language`,
-    the default-language text where nobody translated it. Dimensions are public."""
+def _labels_statement() -> Any:
+    """(dimension key, name, category key, label) of a collaborative in a language, the
+    default-language text where nobody translated it: built once, bound per call."""
     named, labelled = aliased(Translation), aliased(Translation)
+    collaborative_id, language = bindparam("collaborative_id"), bindparam("language")
 
     def joined(t: Any, kind: str, field: str, subject_id: Any) -> Any:
         return and_(
@@ -100,7 +99,7 @@ async def labels(
             t.language == language,
         )
 
-    statement = (
+    return (
         select(
             Dimension.key,
             func.coalesce(named.text, Dimension.name),
@@ -116,7 +115,20 @@ async def labels(
         .outerjoin(labelled, joined(labelled, "dimension_category", "label", DimensionCategory.id))
         .where(Dimension.collaborative_id == collaborative_id)
     )
-    return {(d, c): (name, label) for d, name, c, label in (await session.exec(statement)).all()}
+
+
+_LABELS = _labels_statement()
+
+
+async def labels(
+    *, session: AsyncSession, collaborative_id: UUID, language: str
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """(dimension key, category key) -> (dimension name, category label) in `language`,
+    the default-language text where nobody translated it. Dimensions are public."""
+    rows = await session.exec(
+        _LABELS, params={"collaborative_id": collaborative_id, "language": language}
+    )
+    return {(d, c): (name, label) for d, name, c, label in rows.all()}
 
 
 def _checked(
