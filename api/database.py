@@ -87,6 +87,8 @@ class ViewerSession(Session):
 def _declare_viewer(
     session: Session, transaction: SessionTransaction, connection: Connection
 ) -> None:
+    if transaction.nested:  # a savepoint: the transaction's settings and role hold in it
+        return
     role = session.info.get("role")
     if role:
         quoted = connection.dialect.identifier_preparer.quote(role)

@@ -38,6 +38,7 @@ from api.app import create_app
 from api.auth import issue_token
 from api.settings import Settings
 from bench.__main__ import environment, periods_of, run
+from bench.load import check
 from bench.requests import KIND_NAMES, email, kinds
 from seeds.synthetic import SIZES, slug_of
 from tests.processes import free_port
@@ -84,8 +85,8 @@ async def profile(
 
         async def ask(number: int) -> None:
             response = await client.post("/graphql", json=kind.body(SIZE, number), headers=headers)
-            if response.status_code != 200 or "errors" in response.json():
-                raise SystemExit(f"{kind.name} failed: {response.text[:300]}")
+            if wrong := check(response.status_code, response.content):  # as bench/load.py
+                raise SystemExit(f"{kind.name} failed: {wrong}")
 
         numbers = iter(range(first, first + 20 + 2 * requests))
         for _ in range(20):
@@ -123,21 +124,27 @@ async def profile(
 
 
 async def print_statements(ask: Callable[[int], Awaitable[None]], number: int) -> None:
-    """The statements one request sends, in order (each a round trip), as the driver sees
-    them."""
-    sent: list[str] = []
+    """The statements one request sends, in order (each a round trip), with the time from
+    sending each to its result, as the driver sees them."""
+    sent: list[tuple[str, float]] = []
+    started: list[float] = []
 
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        sent.append(" ".join(statement.split()))
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        started.append(time.perf_counter())
 
-    event.listen(Engine, "before_cursor_execute", record)
+    def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append((" ".join(statement.split()), (time.perf_counter() - started.pop()) * 1000))
+
+    event.listen(Engine, "before_cursor_execute", before)
+    event.listen(Engine, "after_cursor_execute", after)
     try:
         await ask(number)
     finally:
-        event.remove(Engine, "before_cursor_execute", record)
+        event.remove(Engine, "before_cursor_execute", before)
+        event.remove(Engine, "after_cursor_execute", after)
     print(f"{len(sent)} statements (BEGIN and COMMIT not shown):")
-    for number, statement in enumerate(sent, 1):
-        print(f"{number:3}. {statement[:300]}{' ...' if len(statement) > 300 else ''}")
+    for number, (statement, ms) in enumerate(sent, 1):
+        print(f"{number:3}. {ms:6.2f} ms {statement[:300]}{' ...' if len(statement) > 300 else ''}")
 
 
 def main() -> None:
