@@ -42,10 +42,10 @@ MOST_STATEMENTS = {
     "partner-dashboard": 3,
     "member-dashboard": 3,
     "measures-page": 3,
-    "funder-aggregate": 9,
+    "funder-aggregate": 7,
     "series": 6,
     "public-dashboard": 10,
-    "submit": 14,  # no viewer settings sent again at the savepoint
+    "submit": 13,
 }
 # Tables that grow with the data: a sequential scan of them is what must never come back.
 LARGE_TABLES = ("observation", "release_cell", "release_share")

@@ -18,6 +18,11 @@ from services.dimensions.models import (
 from services.errors import DomainError, ErrorCode, Problem
 from services.pagination import Listing
 
+# A dimension's categories, joined to it (both keyed by collaborative).
+_its_categories = (DimensionCategory.collaborative_id == Dimension.collaborative_id) & (
+    DimensionCategory.dimension_id == Dimension.id
+)
+
 
 def dimensions_in(*, collaborative_id: UUID) -> Listing:
     """The collaborative's dimensions, by key (the vocabulary is public)."""
@@ -55,10 +60,17 @@ async def categories_by_id(
 async def vocabulary(
     *, session: AsyncSession, dimension_ids: Sequence[UUID]
 ) -> dict[str, frozenset[str]]:
-    """Dimension key -> category keys, for validating breakdowns."""
-    dimensions = await get_many(session=session, ids=dimension_ids)
-    categories = await categories_of(session=session, dimension_ids=list(dimensions))
-    return {d.key: frozenset(c.key for c in categories[d.id]) for d in dimensions.values()}
+    """Dimension key -> category keys, for validating breakdowns: one statement."""
+    statement = select(Dimension.key, DimensionCategory.key).outerjoin(
+        DimensionCategory, _its_categories
+    )
+    found: dict[str, set[str]] = {}
+    rows = await session.exec(statement.where(col(Dimension.id).in_(dimension_ids)))
+    for dimension, category in rows.all():
+        keys = found.setdefault(dimension, set())
+        if category is not None:
+            keys.add(category)
+    return {key: frozenset(categories) for key, categories in found.items()}
 
 
 async def resolve_dimension_ids(
@@ -116,10 +128,19 @@ async def by_keys(
         raise DomainError.single(
             (field, str(malformed[0])), ErrorCode.INVALID, "not a dimension key"
         )
-    statement = select(Dimension).where(
-        Dimension.collaborative_id == collaborative_id, col(Dimension.key).in_(keys)
+    statement = (
+        select(Dimension, DimensionCategory)
+        .outerjoin(DimensionCategory, _its_categories)
+        .where(Dimension.collaborative_id == collaborative_id, col(Dimension.key).in_(keys))
+        .order_by(col(DimensionCategory.position), col(DimensionCategory.key))
     )
-    found = {d.key: d for d in (await session.exec(statement)).all()}
+    found: dict[str, Dimension] = {}
+    categories: dict[UUID, list[DimensionCategory]] = {}
+    for dimension, category in (await session.exec(statement)).all():
+        found[dimension.key] = dimension
+        listed = categories.setdefault(dimension.id, [])
+        if category is not None:
+            listed.append(category)
     problems = [
         Problem((field, str(i)), ErrorCode.NOT_FOUND, f"no dimension with the key {key!r}")
         for i, key in enumerate(keys)
@@ -132,7 +153,6 @@ async def by_keys(
     ]
     if problems:
         raise DomainError(problems)
-    categories = await categories_of(session=session, dimension_ids=[d.id for d in found.values()])
     return [(found[key], categories[found[key].id]) for key in keys]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -106,6 +107,8 @@ class Released:
     cells: list[Cell]
 
 
+# Each period's release comes with its cells (its columns on every row), not read again.
+_RELEASE_COLUMNS = tuple(Release.__table__.columns.keys())  # type: ignore[attr-defined]
 _CELLS = text(
     """
 WITH chosen AS (
@@ -115,7 +118,7 @@ WITH chosen AS (
     AND r.released_at <= :as_of
   ORDER BY r.period_start, r.number DESC)
 SELECT p.period_start, ch.id AS release_id, c.breakdown, c.value, c.partners, c.n, c.reason,
-       c.unstable
+       c.unstable, {release_columns}
 FROM reporting_period p
 LEFT JOIN chosen ch ON ch.period_start = p.period_start
 LEFT JOIN release_cell c ON c.collaborative_id = p.collaborative_id AND c.release_id = ch.id
@@ -125,7 +128,7 @@ WHERE p.collaborative_id = :collaborative AND p.granularity = :granularity
   AND (CAST(:start AS date) IS NULL OR p.period_start >= :start)
   AND (CAST(:end AS date) IS NULL OR p.period_start <= :end)
 ORDER BY p.period_start
-"""
+""".format(release_columns=", ".join(f"ch.{name} AS release_{name}" for name in _RELEASE_COLUMNS))
 ).bindparams(bindparam("dimensions", type_=ARRAY(String())))
 
 
@@ -156,14 +159,11 @@ async def released_cells(
             },
         )
     ).all()
-    release_ids = {r.release_id for r in rows if r.release_id is not None}
-    releases = await _releases(session, collaborative_id, release_ids)
     periods: dict[date, Released] = {}
     for row in rows:
-        entry = periods.setdefault(
-            row.period_start,
-            Released(row.period_start, releases.get(row.release_id), []),
-        )
+        entry = periods.get(row.period_start)
+        if entry is None:
+            entry = periods[row.period_start] = Released(row.period_start, _release_of(row), [])
         if row.breakdown is not None:
             entry.cells.append(
                 Cell(
@@ -179,15 +179,12 @@ async def released_cells(
     return list(periods.values())
 
 
-async def _releases(
-    session: AsyncSession, collaborative_id: UUID, ids: Collection[UUID]
-) -> dict[UUID, Release]:
-    if not ids:
-        return {}
-    statement = select(Release).where(
-        Release.collaborative_id == collaborative_id, col(Release.id).in_(ids)
-    )
-    return {r.id: r for r in (await session.exec(statement)).all()}
+def _release_of(row: Any) -> Release | None:
+    """The release a row of _CELLS answers from, or None for a period not released."""
+    if row.release_id is None:
+        return None
+    found = {name: getattr(row, f"release_{name}") for name in _RELEASE_COLUMNS}
+    return Release(**found | {"granularity": Granularity(found["granularity"])})
 
 
 def not_released(period: date, breakdown: Breakdown) -> Cell:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -46,20 +47,27 @@ async def translations_of(
 ) -> dict[SubjectKey, list[Translation]]:
     """Every translation of each subject the viewer may see, in one statement (checking only
     the kinds asked for: each kind's rule is a subquery on its table)."""
-    kinds = {kind for kind, _ in keys}
-    statement = (
-        select(Translation)
-        .where(col(Translation.subject_id).in_({i for _, i in keys}))
-        .where(col(Translation.subject_kind).in_(kinds))
-        .where(policy.translation_visible(visibility_rules(viewer, kinds)))
-        .order_by(col(Translation.field), col(Translation.language))
-    )
+    statement = _translations_statement(viewer, frozenset(kind for kind, _ in keys))
+    rows = await session.exec(statement, params={"subject_ids": list({i for _, i in keys})})
     found: dict[SubjectKey, list[Translation]] = {k: [] for k in keys}
-    for row in (await session.exec(statement)).all():
+    for row in rows.all():
         key = (row.subject_kind, row.subject_id)
         if key in found:
             found[key].append(row)
     return found
+
+
+@lru_cache(maxsize=256)
+def _translations_statement(viewer: Viewer, kinds: frozenset[str]) -> Any:
+    """Built once per viewer and set of kinds: each kind's visibility rule is a subquery
+    that costs more to build than to run."""
+    return (
+        select(Translation)
+        .where(col(Translation.subject_id).in_(bindparam("subject_ids", expanding=True)))
+        .where(col(Translation.subject_kind).in_(sorted(kinds)))
+        .where(policy.translation_visible(visibility_rules(viewer, kinds)))
+        .order_by(col(Translation.field), col(Translation.language))
+    )
 
 
 def text_in(rows: Sequence[Translation], field: str, language: str, base: str) -> str:
