@@ -200,7 +200,7 @@ class GraphQLEndpoint:
             settings=self.settings,
             viewer=viewer,
             session=session,
-            loaders=Loaders.build(
+            loaders=Loaders(
                 session,
                 viewer,
                 LanguagePreference(parse_accept_language(request.headers.get("accept-language"))),
