@@ -7,6 +7,7 @@ database of its own with the demo committed: every request reuses the same conne
 from __future__ import annotations
 
 import asyncio
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ from api.database import Database
 from api.migrate import upgrade
 from api.settings import Settings
 from seeds.demo import seed_demo
-from services.viewer import ANONYMOUS
+from services.viewer import ANONYMOUS, Grant, Role, Viewer
 from tests.database import TestServer
 from tests.factories import DEMO_TODAY
 
@@ -65,3 +66,28 @@ async def test_a_members_viewer_does_not_outlive_its_request_on_a_pooled_connect
     assert "Tenants United Riverside" not in {n["name"] for n in anonymous_nodes}
     assert user == "tablero_api"
     assert leftover in (None, "")
+
+
+async def test_the_viewer_holds_in_savepoints_and_after_one_rolls_back(
+    pooled: TestServer,
+) -> None:
+    # given a session of a member, on a pooled connection whose savepoints declare nothing
+    url = pooled.api_url(POOL_DATABASE)
+    database = Database.connect(url, pool_size=1)
+    collaborative = uuid4()
+    member = Viewer(account_id=uuid4(), grants=(Grant(collaborative, Role.RESIDENT),))
+    setting = text("SELECT current_setting('tablero.member_of', true)")
+    try:
+        async with database.session(member) as session:
+            # when it reads its settings before, inside and after a rolled-back savepoint
+            before = await session.scalar(setting)
+            savepoint = await session.begin_nested()
+            inside = await session.scalar(setting)
+            await savepoint.rollback()
+            after = await session.scalar(setting)
+            await session.rollback()
+    finally:
+        await database.dispose()
+    # then the viewer PostgreSQL knows is the member throughout
+    assert before == inside == after
+    assert str(collaborative) in before
