@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
+from sqlalchemy import Select
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -58,9 +60,10 @@ async def categories_by_id(
 
 
 async def vocabulary(
-    *, session: AsyncSession, dimension_ids: Sequence[UUID]
+    *, session: AsyncSession, dimension_ids: Sequence[UUID] | Select[Any]
 ) -> dict[str, frozenset[str]]:
-    """Dimension key -> category keys, for validating breakdowns: one statement."""
+    """Dimension key -> category keys, for validating breakdowns: one statement, the ids
+    given or read by a subquery of it."""
     statement = select(Dimension.key, DimensionCategory.key).outerjoin(
         DimensionCategory, _its_categories
     )

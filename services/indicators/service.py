@@ -87,6 +87,13 @@ async def get_many(
     return await get_visible(session, Indicator, ids, policy.indicator_visible(viewer))
 
 
+def dimension_ids_query(indicator_id: UUID) -> Any:
+    """The dimension ids of one indicator, as a subquery (to read with what it names)."""
+    return select(IndicatorDimension.dimension_id).where(
+        IndicatorDimension.indicator_id == indicator_id
+    )
+
+
 async def dimension_ids_of(
     *, session: AsyncSession, indicator_ids: Sequence[UUID]
 ) -> dict[UUID, list[UUID]]:

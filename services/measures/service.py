@@ -110,6 +110,11 @@ async def get_many(
     return await get_visible(session, PerformanceMeasure, ids, policy.measure_visible(viewer))
 
 
+def dimension_ids_query(measure_id: UUID) -> Any:
+    """The dimension ids of one measure, as a subquery (to read with what it names)."""
+    return select(MeasureDimension.dimension_id).where(MeasureDimension.measure_id == measure_id)
+
+
 async def dimension_ids_of(
     *, session: AsyncSession, measure_ids: Sequence[UUID]
 ) -> dict[UUID, list[UUID]]:

@@ -88,10 +88,10 @@ async def readable(
 async def rules_for(*, session: AsyncSession, subject: Reported) -> Subject:
     """The unit, granularity and vocabulary a subject's observations must follow."""
     if subject.is_measure:
-        dims = await measures.dimension_ids_of(session=session, measure_ids=[subject.row.id])
+        linked = measures.dimension_ids_query(subject.row.id)
     else:
-        dims = await indicators.dimension_ids_of(session=session, indicator_ids=[subject.row.id])
-    vocabulary = await dimensions.vocabulary(session=session, dimension_ids=dims[subject.row.id])
+        linked = indicators.dimension_ids_query(subject.row.id)
+    vocabulary = await dimensions.vocabulary(session=session, dimension_ids=linked)
     return Subject(
         unit=subject.row.unit, granularity=subject.row.granularity, vocabulary=vocabulary
     )
