@@ -110,6 +110,9 @@ def _transaction_settings(info: dict[str, Any], viewer: Viewer) -> dict[str, str
 async def declare_viewer(session: AsyncSession, viewer: Viewer) -> None:
     """Tell PostgreSQL who the viewer of a session opened without one is: for the
     transaction under way and every later one."""
+    if session.in_nested_transaction():
+        # A savepoint's rollback would undo the declaration, and savepoints declare nothing.
+        raise RuntimeError("declare the viewer before any savepoint, in the transaction itself")
     session.info["viewer"] = viewer
     begun = session.in_transaction()
     connection = await session.connection()  # begins, if need be: after_begin declares

@@ -80,8 +80,8 @@ def floor_server(env: dict[str, str], port: int) -> Any:
         process.wait(timeout=30)
 
 
-async def periods_of(owner_url: str, size: Size, granularity: str = "month") -> list[str]:
-    """The first days of the synthetic collaborative's periods, oldest first."""
+async def periods_of(owner_url: str, size: Size, granularity: str) -> list[str]:
+    """The first days of the synthetic collaborative's reporting periods, oldest first."""
     conn = await asyncpg.connect(owner_url)
     try:
         rows = await conn.fetch(
@@ -89,6 +89,23 @@ async def periods_of(owner_url: str, size: Size, granularity: str = "month") -> 
             " AND granularity = $2 ORDER BY period_start",
             synthetic_id(size, "collaborative"),
             granularity,
+        )
+    finally:
+        await conn.close()
+    return [r["period_start"].isoformat() for r in rows]
+
+
+async def months_of(owner_url: str, size: Size) -> list[str]:
+    """The first days of the synthetic data's months, oldest first: those its first
+    partner's first measure reported, not the collaborative's reporting periods, which
+    the submitted batches extend ever further back."""
+    conn = await asyncpg.connect(owner_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT period_start FROM observation WHERE collaborative_id = $1"
+            " AND subject_id = $2 AND breakdown_key = '' AND is_current ORDER BY period_start",
+            synthetic_id(size, "collaborative"),
+            synthetic_id(size, "measure", 0, 0),
         )
     finally:
         await conn.close()
@@ -198,7 +215,7 @@ def main() -> None:
         numbers = data_dir / "bench-next-batch"
         number = int(numbers.read_text()) if numbers.exists() else 0
         for size in sizes:
-            months = asyncio.run(periods_of(db.owner_url, size))
+            months = asyncio.run(months_of(db.owner_url, size))
             tokens = {v: run("token", "--email", email(size, v), env=env) for v in VIEWERS} | {
                 None: None
             }

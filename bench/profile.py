@@ -37,7 +37,7 @@ from api import embedded
 from api.app import create_app
 from api.auth import issue_token
 from api.settings import Settings
-from bench.__main__ import environment, periods_of, run
+from bench.__main__ import environment, months_of, run
 from bench.load import check
 from bench.requests import KIND_NAMES, email, kinds
 from seeds.synthetic import SIZES, slug_of
@@ -127,13 +127,14 @@ async def print_statements(ask: Callable[[int], Awaitable[None]], number: int) -
     """The statements one request sends, in order (each a round trip), with the time from
     sending each to its result, as the driver sees them."""
     sent: list[tuple[str, float]] = []
-    started: list[float] = []
+    started: dict[int, float] = {}  # by cursor: another connection's statements may interleave
 
     def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        started.append(time.perf_counter())
+        started[id(cursor)] = time.perf_counter()
 
     def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        sent.append((" ".join(statement.split()), (time.perf_counter() - started.pop()) * 1000))
+        spent = (time.perf_counter() - started.pop(id(cursor))) * 1000
+        sent.append((" ".join(statement.split()), spent))
 
     event.listen(Engine, "before_cursor_execute", before)
     event.listen(Engine, "after_cursor_execute", after)
@@ -169,7 +170,7 @@ def main() -> None:
         if args.data_dir is None:
             run("migrate", env=env)
             run("seed", "synthetic", "--size", SIZE.name, env=env, timeout=1800)
-        months = asyncio.run(periods_of(db.owner_url, SIZE))
+        months = asyncio.run(months_of(db.owner_url, SIZE))
         if not months:
             raise SystemExit(f"no {slug_of(SIZE)} in {data_dir}: load it with `python -m bench`")
         counter = data_dir / "bench-next-batch"  # shared with `python -m bench`

@@ -7,15 +7,18 @@ database of its own with the demo committed: every request reuses the same conne
 from __future__ import annotations
 
 import asyncio
-from uuid import uuid4
+from typing import Any
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.app import create_app
 from api.auth import issue_token
-from api.database import Database
+from api.database import Database, declare_viewer
+from api.embedded import API_ROLE
 from api.migrate import upgrade
 from api.settings import Settings
 from seeds.demo import seed_demo
@@ -68,26 +71,59 @@ async def test_a_members_viewer_does_not_outlive_its_request_on_a_pooled_connect
     assert leftover in (None, "")
 
 
-async def test_the_viewer_holds_in_savepoints_and_after_one_rolls_back(
-    pooled: TestServer,
-) -> None:
-    # given a session of a member, on a pooled connection whose savepoints declare nothing
-    url = pooled.api_url(POOL_DATABASE)
-    database = Database.connect(url, pool_size=1)
+MEMBER_OF = text("SELECT current_setting('tablero.member_of', true), current_user")
+
+
+def a_member() -> tuple[UUID, Viewer]:
     collaborative = uuid4()
-    member = Viewer(account_id=uuid4(), grants=(Grant(collaborative, Role.RESIDENT),))
-    setting = text("SELECT current_setting('tablero.member_of', true)")
+    return collaborative, Viewer(account_id=uuid4(), grants=(Grant(collaborative, Role.RESIDENT),))
+
+
+async def settings_around_a_rolled_back_savepoint(session: AsyncSession) -> list[Any]:
+    """The viewer's settings and role before, inside and after a savepoint rolled back."""
+    before = (await session.exec(MEMBER_OF)).one()  # type: ignore[call-overload]
+    savepoint = await session.begin_nested()
+    inside = (await session.exec(MEMBER_OF)).one()  # type: ignore[call-overload]
+    await savepoint.rollback()
+    after = (await session.exec(MEMBER_OF)).one()  # type: ignore[call-overload]
+    await session.rollback()
+    return [before, inside, after]
+
+
+@pytest.mark.parametrize("declared", ["with the session", "once known, as a request does"])
+async def test_the_viewer_and_role_hold_in_savepoints_and_after_one_rolls_back(
+    pooled: TestServer, declared: str
+) -> None:
+    # given a member's session in the API role, on a pooled connection (savepoints declare
+    # nothing again: the transaction's settings hold in them)
+    database = Database.connect(pooled.api_url(POOL_DATABASE), pool_size=1, role=API_ROLE)
+    collaborative, member = a_member()
     try:
-        async with database.session(member) as session:
-            # when it reads its settings before, inside and after a rolled-back savepoint
-            before = await session.scalar(setting)
-            savepoint = await session.begin_nested()
-            inside = await session.scalar(setting)
-            await savepoint.rollback()
-            after = await session.scalar(setting)
+        if declared == "with the session":
+            async with database.session(member) as session:
+                # when it reads its settings around a savepoint that rolls back
+                seen = await settings_around_a_rolled_back_savepoint(session)
+        else:
+            async with database.session(None) as session:
+                await declare_viewer(session, member)
+                seen = await settings_around_a_rolled_back_savepoint(session)
+    finally:
+        await database.dispose()
+    # then PostgreSQL knows the member, in the API role, throughout
+    assert all(str(collaborative) in member_of and user == API_ROLE for member_of, user in seen)
+
+
+async def test_a_viewer_is_never_declared_inside_a_savepoint(pooled: TestServer) -> None:
+    # given a session opened without a viewer, inside a savepoint
+    database = Database.connect(pooled.api_url(POOL_DATABASE), pool_size=1, role=API_ROLE)
+    _, member = a_member()
+    try:
+        async with database.session(None) as session:
+            await session.begin_nested()
+            # when the viewer is declared there (a rollback to it would undo the declaration)
+            # then it is refused
+            with pytest.raises(RuntimeError, match="before any savepoint"):
+                await declare_viewer(session, member)
             await session.rollback()
     finally:
         await database.dispose()
-    # then the viewer PostgreSQL knows is the member throughout
-    assert before == inside == after
-    assert str(collaborative) in before

@@ -128,7 +128,11 @@ WHERE p.collaborative_id = :collaborative AND p.granularity = :granularity
   AND (CAST(:start AS date) IS NULL OR p.period_start >= :start)
   AND (CAST(:end AS date) IS NULL OR p.period_start <= :end)
 ORDER BY p.period_start
-""".format(release_columns=", ".join(f"ch.{name} AS release_{name}" for name in _RELEASE_COLUMNS))
+""".format(
+        release_columns=", ".join(
+            f"ch.{name} AS release_{name}" for name in _RELEASE_COLUMNS if name != "id"
+        )  # its id is release_id already
+    )
 ).bindparams(bindparam("dimensions", type_=ARRAY(String())))
 
 
