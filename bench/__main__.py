@@ -82,31 +82,32 @@ def floor_server(env: dict[str, str], port: int) -> Any:
 
 async def periods_of(owner_url: str, size: Size, granularity: str) -> list[str]:
     """The first days of the synthetic collaborative's reporting periods, oldest first."""
-    conn = await asyncpg.connect(owner_url)
-    try:
-        rows = await conn.fetch(
-            "SELECT period_start FROM reporting_period WHERE collaborative_id = $1"
-            " AND granularity = $2 ORDER BY period_start",
-            synthetic_id(size, "collaborative"),
-            granularity,
-        )
-    finally:
-        await conn.close()
-    return [r["period_start"].isoformat() for r in rows]
+    return await _first_days(
+        owner_url,
+        "SELECT period_start FROM reporting_period WHERE collaborative_id = $1"
+        " AND granularity = $2 ORDER BY period_start",
+        synthetic_id(size, "collaborative"),
+        granularity,
+    )
 
 
 async def months_of(owner_url: str, size: Size) -> list[str]:
     """The first days of the synthetic data's months, oldest first: those its first
     partner's first measure reported, not the collaborative's reporting periods, which
     the submitted batches extend ever further back."""
+    return await _first_days(
+        owner_url,
+        "SELECT period_start FROM observation WHERE collaborative_id = $1"
+        " AND subject_id = $2 AND breakdown_key = '' AND is_current ORDER BY period_start",
+        synthetic_id(size, "collaborative"),
+        synthetic_id(size, "measure", 0, 0),
+    )
+
+
+async def _first_days(owner_url: str, query: str, *args: Any) -> list[str]:
     conn = await asyncpg.connect(owner_url)
     try:
-        rows = await conn.fetch(
-            "SELECT period_start FROM observation WHERE collaborative_id = $1"
-            " AND subject_id = $2 AND breakdown_key = '' AND is_current ORDER BY period_start",
-            synthetic_id(size, "collaborative"),
-            synthetic_id(size, "measure", 0, 0),
-        )
+        rows = await conn.fetch(query, *args)
     finally:
         await conn.close()
     return [r["period_start"].isoformat() for r in rows]

@@ -22,6 +22,7 @@ from api.auth import issue_token
 from api.database import Database
 from api.migrate import upgrade
 from api.settings import Settings
+from bench.__main__ import months_of
 from bench.floor import Floor
 from bench.floor import create_app as create_floor
 from bench.requests import Kind, email, kinds
@@ -84,16 +85,7 @@ async def bench(migrated: TestServer) -> AsyncIterator[Bench]:
     database = Database.connect(api_url)
     floor = Floor.from_settings(settings)
     await floor.open()  # ASGITransport runs no lifespan
-    conn = await asyncpg.connect(owner_url)
-    try:
-        rows = await conn.fetch(
-            "SELECT period_start FROM reporting_period WHERE collaborative_id = $1"
-            " AND granularity = 'month' ORDER BY period_start",
-            synthetic_id(SIZE, "collaborative"),
-        )
-    finally:
-        await conn.close()
-    months = [r["period_start"].isoformat() for r in rows]
+    months = await months_of(owner_url, SIZE)
     async with (
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=create_app(settings, database=database)),
